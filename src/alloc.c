@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The allocation hook with fault injection. See include/tce/fault.h.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "tce/fault.h"
+#include "alloc.h"
+
+static _Atomic uint64_t alloc_count;
+static _Atomic uint64_t fail_at; /* absolute allocation number to fail, 0 = none */
+static _Atomic uint64_t fail_count;
+
+void tce_fault_fail_nth(uint64_t nth)
+{
+	atomic_store(&fail_at, nth ? atomic_load(&alloc_count) + nth : 0);
+}
+
+uint64_t tce_fault_allocations(void)
+{
+	return atomic_load(&alloc_count);
+}
+
+uint64_t tce_fault_failures(void)
+{
+	return atomic_load(&fail_count);
+}
+
+void *tce_zalloc(size_t bytes)
+{
+	uint64_t n = atomic_fetch_add(&alloc_count, 1) + 1;
+	uint64_t target = atomic_load(&fail_at);
+
+	if (target != 0 && n == target &&
+	    atomic_compare_exchange_strong(&fail_at, &target, 0)) {
+		atomic_fetch_add(&fail_count, 1);
+		return NULL;
+	}
+	return calloc(1, bytes ? bytes : 1);
+}
+
+void tce_free(void *ptr)
+{
+	free(ptr);
+}

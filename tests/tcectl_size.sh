@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Functional tests of `tcectl size`: values, exit statuses and error messages.
+set -u
+TCECTL=${1:?usage: tcectl_size.sh PATH-TO-TCECTL}
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect_status STATUS ARGS... : run tcectl, check the exit status, keep output in $out / $err
+expect_status() {
+	want=$1; shift
+	out=$("$TCECTL" "$@" 2>/tmp/tcectl_err.$$); got=$?
+	err=$(cat /tmp/tcectl_err.$$); rm -f /tmp/tcectl_err.$$
+	if [ "$got" -eq "$want" ]; then ok; else bad "tcectl $* exited $got, want $want; stderr: $err"; fi
+}
+
+# expect_field NAME VALUE : the JSON output in $out has "NAME":VALUE
+expect_field() {
+	if printf '%s\n' "$out" | grep -q "^  \"$1\":$2,\?\$"; then ok; else bad "field $1 is not $2 in: $(printf '%s' "$out" | grep "\"$1\"")"; fi
+}
+
+expect_text() {
+	if printf '%s\n' "$1" | grep -q -- "$2"; then ok; else bad "'$2' not found in: $1"; fi
+}
+
+# Spec worked examples through the tool.
+expect_status 0 size --page-size 4K --window 1G --levels 1 --json
+expect_field charged_bytes 4194304
+expect_field table_bytes 2097152
+expect_field levels 1
+expect_field create_ok true
+
+expect_status 0 size --page-shift 12 --window 2^40 --levels 3 --json
+expect_field charged_bytes 4295622656
+expect_field total_nodes 32773
+
+expect_status 0 size --page-size 16M --window 1G --levels 2 --json
+expect_field charged_bytes 262144
+expect_field charge_2015_bytes 65536
+expect_field charge_2015_shortfall_bytes 65536
+expect_field table_entries 8192
+
+# Refused by the kernel rules: exit 1 with the reason.
+expect_status 1 size --page-size 64K --window 1G --levels 3 --json
+expect_field create_ok false
+expect_field error '"EINVAL"'
+expect_field charged_bytes 524288
+expect_status 1 size --page-size 4K --window 64G --levels 1
+expect_text "$out" "can be created  no (ENOMEM)"
+
+# auto picks the fewest accepted levels.
+expect_status 0 size --page-size 4K --window 64G --levels auto --json
+expect_field levels 2
+expect_field levels_requested '"auto"'
+expect_field charged_bytes 268566528
+expect_status 1 size --page-size 4K --window 2^55 --json
+expect_field create_ok false
+
+# Exact profile with 4 KiB host pages, no mirror.
+expect_status 0 size --profile exact --host-page-size 4K --page-size 4K --window 1G --levels 2 --no-mirror --json
+expect_field level_shift 12
+expect_field charged_bytes 2101248
+expect_field mirror false
+
+# Text output has the per-level table.
+expect_status 0 size --page-size 64K --window 64G --levels 2
+expect_text "$out" "0 leaf *128 *8388608"
+expect_text "$out" "charged         16908288 (16.12 MiB), = kernel get_table_size()"
+
+# Bad input: exit 2, the message names the option and the accepted range.
+expect_status 2 size --window 3G
+expect_text "$err" "\-\-window: '3G' is not a power of two"
+expect_status 2 size --page-size 24
+expect_text "$err" "\-\-page-size: '24'"
+expect_status 2 size --levels 6
+expect_text "$err" "\-\-levels: '6' is not 1..5 or auto"
+expect_status 2 size --profile qemu
+expect_text "$err" "\-\-profile"
+expect_status 2 size --page-shift 99
+expect_text "$err" "12..62"
+expect_status 2 size --page-size 64K --window 4K
+expect_text "$err" "window size: must be at least one IOMMU page"
+expect_status 2 size --host-page-size 4K
+expect_text "$err" "only the exact profile"
+expect_status 2 size --bogus
+expect_status 2 size extra
+expect_status 2 nosuchcommand
+
+# Help for the tool and the command.
+expect_status 0 --help
+expect_text "$out" "size"
+expect_status 0 size --help
+expect_text "$out" "\-\-levels N|auto"
+
+echo "tcectl-size: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcectl helpers: size parsing and formatting, usage errors.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+static int parse_u64(const char *text, int base, uint64_t *value, const char **end)
+{
+	char *stop;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &stop, base);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (stop == text)
+		return -EINVAL;
+	*value = v;
+	*end = stop;
+	return 0;
+}
+
+int tcectl_parse_size(const char *text, uint64_t *bytes)
+{
+	static const char suffixes[] = "KMGTPE";
+	const char *rest;
+	uint64_t value;
+	unsigned shift = 0;
+	int rc;
+
+	if (!text || !*text)
+		return -EINVAL;
+	if (strncmp(text, "2^", 2) == 0) {
+		rc = parse_u64(text + 2, 10, &value, &rest);
+		if (rc)
+			return rc;
+		if (*rest)
+			return -EINVAL;
+		if (value > 63)
+			return -ERANGE;
+		*bytes = UINT64_C(1) << value;
+		return 0;
+	}
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+		if (!isxdigit((unsigned char)text[2]))
+			return -EINVAL;
+		rc = parse_u64(text, 16, &value, &rest);
+	} else {
+		rc = parse_u64(text, 10, &value, &rest);
+	}
+	if (rc)
+		return rc;
+	if (*rest) {
+		const char *unit = strchr(suffixes, toupper((unsigned char)*rest));
+
+		if (!unit)
+			return -EINVAL;
+		shift = 10u * (unsigned)(unit - suffixes + 1);
+		rest++;
+		if (strcasecmp(rest, "") != 0 && strcasecmp(rest, "i") != 0 &&
+		    strcasecmp(rest, "ib") != 0 && strcasecmp(rest, "b") != 0)
+			return -EINVAL;
+	}
+	if (shift && value > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*bytes = value << shift;
+	return 0;
+}
+
+int tcectl_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *value)
+{
+	const char *rest;
+	uint64_t v;
+	int rc;
+
+	if (!text)
+		return -EINVAL;
+	rc = parse_u64(text, 10, &v, &rest);
+	if (rc)
+		return rc;
+	if (*rest)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*value = v;
+	return 0;
+}
+
+const char *tcectl_format_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	unsigned unit = 0;
+
+	while (unit + 1 < sizeof(units) / sizeof(units[0]) && bytes >= (UINT64_C(1) << (10 * (unit + 1))))
+		unit++;
+	if (unit == 0 || (bytes & ((UINT64_C(1) << (10 * unit)) - 1)) == 0)
+		snprintf(buf, size, "%" PRIu64 " %s", bytes >> (10 * unit), units[unit]);
+	else
+		snprintf(buf, size, "%.2f %s", (double)bytes / (double)(UINT64_C(1) << (10 * unit)),
+			 units[unit]);
+	return buf;
+}
+
+int tcectl_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tcectl %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'tcectl %s --help'.\n", cmd);
+	return TCECTL_EXIT_USAGE;
+}

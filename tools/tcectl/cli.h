@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcectl — helpers shared by the subcommands.
+ *
+ * Concepts: every subcommand parses its own options with getopt_long, reports
+ * bad input on stderr naming the option and the accepted range, and exits 2
+ * for usage errors. Sizes accept 4096, 0x1000, 4K, 64KiB, 1G, 2^40.
+ */
+#ifndef TCECTL_CLI_H
+#define TCECTL_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses. */
+#define TCECTL_EXIT_OK 0
+#define TCECTL_EXIT_NO 1    /* the command ran; the answer is "no" (e.g. cannot be created) */
+#define TCECTL_EXIT_USAGE 2 /* bad arguments */
+#define TCECTL_EXIT_FAIL 3  /* an operation failed */
+
+/*
+ * tcectl_parse_size() - parse a byte count: decimal or 0x hex, an optional
+ * binary suffix K/M/G/T/P/E (optionally followed by "i", "iB" or "B"), or 2^N.
+ * Returns 0, or -EINVAL for junk, -ERANGE when it does not fit in 64 bits.
+ */
+int tcectl_parse_size(const char *text, uint64_t *bytes);
+
+/*
+ * tcectl_parse_uint() - parse a decimal integer in [min, max].
+ * Returns 0, -EINVAL for junk, -ERANGE outside the range.
+ */
+int tcectl_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *value);
+
+/*
+ * tcectl_format_bytes() - "2 MiB", "4.12 MiB", "512 B" into @buf (>= 32 bytes).
+ * Returns @buf.
+ */
+const char *tcectl_format_bytes(uint64_t bytes, char *buf, size_t size);
+
+/*
+ * tcectl_usage_error() - print "tcectl CMD: MESSAGE" and a hint to stderr.
+ * Returns TCECTL_EXIT_USAGE so callers can `return tcectl_usage_error(...)`.
+ */
+int tcectl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Subcommands: argc/argv start at the subcommand name. */
+int tcectl_cmd_size(int argc, char **argv);
+
+#endif /* TCECTL_CLI_H */
