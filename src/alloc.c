@@ -2,8 +2,11 @@
 /*
  * The allocation hook with fault injection. See include/tce/fault.h.
  */
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tce/fault.h"
 #include "alloc.h"
@@ -43,4 +46,29 @@ void *tce_zalloc(size_t bytes)
 void tce_free(void *ptr)
 {
 	free(ptr);
+}
+
+int tce_array_reserve(void **array, size_t *capacity, size_t need, size_t elem_size)
+{
+	size_t cap = *capacity ? *capacity : 8;
+	void *grown;
+
+	if (need <= *capacity)
+		return 0;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	if (cap > SIZE_MAX / elem_size)
+		return -ENOMEM;
+	grown = tce_zalloc(cap * elem_size);
+	if (!grown)
+		return -ENOMEM;
+	if (*array)
+		memcpy(grown, *array, *capacity * elem_size);
+	tce_free(*array);
+	*array = grown;
+	*capacity = cap;
+	return 0;
 }

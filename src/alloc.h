@@ -13,4 +13,12 @@ void *tce_zalloc(size_t bytes);
 /* Release memory from tce_zalloc(); NULL is ignored. */
 void tce_free(void *ptr);
 
+
+
+/*
+ * Make room for @need elements of @elem_size bytes in *@array (capacity
+ * *@capacity), doubling through tce_zalloc(). On failure the array is
+ * untouched. Returns 0 or -ENOMEM.
+ */
+int tce_array_reserve(void **array, size_t *capacity, size_t need, size_t elem_size);
 #endif /* TCE_ALLOC_H */
