@@ -270,6 +270,23 @@ int tce_table_xchg(struct tce_table *table, uint64_t ioba, uint64_t tce, uint64_
 	return 0;
 }
 
+int tce_table_reserve(struct tce_table *table, uint64_t ioba, uint64_t npages)
+{
+	uint64_t idx, end;
+	int rc = tce_table_check_range(table, ioba, npages, &idx);
+
+	if (rc)
+		return rc;
+	end = idx + npages;
+	/* One walk per leaf node is enough: it allocates the whole path. */
+	while (idx < end) {
+		if (!walk(table, idx, true, NULL))
+			return -ENOMEM;
+		idx = (idx | table->index_mask) + 1;
+	}
+	return 0;
+}
+
 int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint64_t npages,
 			tce_table_clear_fn fn, void *opaque)
 {

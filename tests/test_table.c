@@ -440,6 +440,39 @@ static void test_injected_allocation_failures(void **state)
 	tce_table_destroy(table);
 }
 
+/* Reserve allocates exactly the nodes of the range, changes no entry, and makes writes infallible. */
+static void test_reserve(void **state)
+{
+	struct tce_geometry geo = geometry(12, 64 * GiB, 3, TCE_PROFILE_LINUX, 0);
+	struct tce_table *table = make_table(&geo, 0);
+	uint64_t span = geo.entries_per_node << 12; /* bytes one leaf covers */
+	uint64_t i, tce;
+
+	(void)state;
+	/* Three leaves under one middle node. */
+	assert_int_equal(tce_table_reserve(table, span - 4 * KiB, 2 * (span >> 12) + 1), 0);
+	assert_int_equal(tce_table_allocated_bytes(table), (1 + 1 + 3) * geo.node_bytes);
+	assert_int_equal(tce_table_get(table, span, &tce), 0);
+	assert_int_equal(tce, 0);
+	/* Reserving again allocates nothing. */
+	assert_int_equal(tce_table_reserve(table, 0, 3 * (span >> 12)), 0);
+	assert_int_equal(tce_table_allocated_bytes(table), 5 * geo.node_bytes);
+	/* Writes in the reserved range allocate nothing, even with every allocation failing. */
+	for (i = 0; i < 3 * (span >> 12); i += 1000) {
+		tce_fault_fail_nth(1);
+		assert_int_equal(tce_table_xchg(table, i << 12, tce_for(12, i), NULL), 0);
+	}
+	tce_fault_fail_nth(0);
+	assert_int_equal(tce_table_allocated_bytes(table), 5 * geo.node_bytes);
+	/* Bad ranges and a failing allocation. */
+	assert_int_equal(tce_table_reserve(table, 64 * GiB - 4 * KiB, 2), -EINVAL);
+	assert_int_equal(tce_table_reserve(table, 0, 0), -EINVAL);
+	tce_fault_fail_nth(1);
+	assert_int_equal(tce_table_reserve(table, 32 * GiB, 1), -ENOMEM);
+	tce_fault_fail_nth(0);
+	tce_table_destroy(table);
+}
+
 /* ---- concurrency: racing first writes into one empty node ---- */
 
 enum { RACERS = 8, PER_RACER = 64, ROUNDS = 200 };
@@ -519,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_clear_skips_missing_nodes),
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_injected_allocation_failures),
+		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_concurrent_first_writes),
 	};
 

@@ -155,6 +155,21 @@ int tce_table_read_hw(const struct tce_table *table, uint64_t ioba, uint8_t byte
 int tce_table_xchg(struct tce_table *table, uint64_t ioba, uint64_t tce, uint64_t *old_tce);
 
 /**
+ * tce_table_reserve() - allocate every missing node below a range of entries.
+ * @table: a table.
+ * @ioba: page-aligned bus address of the first entry.
+ * @npages: number of entries, at least 1, all in the window.
+ *
+ * After success, tce_table_xchg() on any entry of the range cannot fail with
+ * -ENOMEM: callers that must write a range all or nothing reserve it first.
+ * Entries are not changed.
+ *
+ * Return: 0; -EINVAL for a bad range; -ENOMEM (nodes published before the
+ * failure stay, which changes no entry).
+ */
+int tce_table_reserve(struct tce_table *table, uint64_t ioba, uint64_t npages);
+
+/**
  * typedef tce_table_clear_fn - called for each non-zero entry a clear removed.
  * @opaque: the caller's pointer.
  * @ioba: bus address of the entry.

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * userview tests: both kinds against a plain array under random set/clear
+ * ranges, run splitting and merging, charging (mirror up front, extents as
+ * they grow), refusal at the limit, and reserve making changes infallible.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "tce/account.h"
+#include "tce/fault.h"
+#include "tce/geometry.h"
+#include "tce/userview.h"
+
+#define KiB (UINT64_C(1) << 10)
+#define MiB (UINT64_C(1) << 20)
+#define GiB (UINT64_C(1) << 30)
+
+static struct tce_geometry geometry(unsigned ps, uint64_t window, unsigned levels)
+{
+	struct tce_geometry_request req = {.page_shift = ps, .window_size = window, .levels = levels,
+					   .profile = TCE_PROFILE_LINUX};
+	struct tce_geometry geo;
+
+	assert_int_equal(tce_geometry_compute(&req, &geo), 0);
+	return geo;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void differential(enum tce_userview_kind kind)
+{
+	/* 16 MiB window of 4 KiB pages, 2 levels: 4096 entries. */
+	struct tce_geometry geo = geometry(12, 16 * MiB, 2);
+	struct tce_account *account;
+	struct tce_userview *uv;
+	uint64_t *model = calloc(geo.window_entries, sizeof(uint64_t));
+	uint64_t seed = kind == TCE_USERVIEW_MIRROR ? 11 : 29, step, i;
+
+	assert_non_null(model);
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	assert_int_equal(tce_userview_create(kind, &geo, account, &uv), 0);
+	assert_int_equal(tce_userview_kind(uv), kind);
+	for (step = 0; step < 3000; step++) {
+		uint64_t index = rng_next(&seed) % geo.window_entries;
+		uint64_t max = geo.window_entries - index;
+		uint64_t npages = 1 + rng_next(&seed) % (max < 64 ? max : 64);
+
+		if (rng_next(&seed) % 3) {
+			/* Sometimes continue a previous run so merging is exercised. */
+			uint64_t ua = index > 0 && model[index - 1] && rng_next(&seed) % 2
+					      ? model[index - 1] + 4 * KiB
+					      : (1 + rng_next(&seed) % 100000) << 12;
+
+			assert_int_equal(tce_userview_set_range(uv, index, npages, ua), 0);
+			for (i = 0; i < npages; i++)
+				model[index + i] = ua + (i << 12);
+		} else {
+			assert_int_equal(tce_userview_clear_range(uv, index, npages), 0);
+			for (i = 0; i < npages; i++)
+				model[index + i] = 0;
+		}
+		if (step % 100 == 0 || step == 2999) {
+			for (i = 0; i < geo.window_entries; i++) {
+				uint64_t ua;
+
+				assert_int_equal(tce_userview_get(uv, i, &ua), 0);
+				assert_int_equal(ua, model[i]);
+			}
+			assert_true(tce_userview_allocated_bytes(uv) <= tce_userview_charged_bytes(uv));
+			assert_int_equal(tce_account_locked(account, TCE_TAG_MIRROR),
+					 tce_userview_charged_bytes(uv));
+		}
+	}
+	tce_userview_destroy(uv);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+	free(model);
+}
+
+static void test_mirror_matches_array(void **state)
+{
+	(void)state;
+	differential(TCE_USERVIEW_MIRROR);
+}
+
+static void test_extents_match_array(void **state)
+{
+	(void)state;
+	differential(TCE_USERVIEW_EXTENTS);
+}
+
+static void test_extents_split_and_merge(void **state)
+{
+	struct tce_geometry geo = geometry(16, 64 * GiB, 2);
+	struct tce_account *account;
+	struct tce_userview *uv;
+	uint64_t ua;
+
+	(void)state;
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	assert_int_equal(tce_userview_create(TCE_USERVIEW_EXTENTS, &geo, account, &uv), 0);
+	assert_int_equal(tce_userview_charged_bytes(uv), 0);
+	/* A guest mapping all its RAM in order: one run, however many calls. */
+	assert_int_equal(tce_userview_set_range(uv, 0, 1000, 1 * GiB), 0);
+	assert_int_equal(tce_userview_set_range(uv, 1000, 1000, 1 * GiB + 1000 * 64 * KiB), 0);
+	assert_int_equal(tce_userview_set_range(uv, 2000, 1, 1 * GiB + 2000 * 64 * KiB), 0);
+	assert_int_equal(tce_userview_runs(uv), 1);
+	/* A hole splits it; filling the hole with the same addresses merges it back. */
+	assert_int_equal(tce_userview_clear_range(uv, 500, 10), 0);
+	assert_int_equal(tce_userview_runs(uv), 2);
+	assert_int_equal(tce_userview_get(uv, 505, &ua), 0);
+	assert_int_equal(ua, 0);
+	assert_int_equal(tce_userview_get(uv, 510, &ua), 0);
+	assert_int_equal(ua, 1 * GiB + 510 * 64 * KiB);
+	assert_int_equal(tce_userview_set_range(uv, 500, 10, 1 * GiB + 500 * 64 * KiB), 0);
+	assert_int_equal(tce_userview_runs(uv), 1);
+	/* Other addresses in the middle: three runs. */
+	assert_int_equal(tce_userview_set_range(uv, 700, 1, 8 * GiB), 0);
+	assert_int_equal(tce_userview_runs(uv), 3);
+	assert_true(tce_userview_charged_bytes(uv) > 0);
+	assert_int_equal(tce_userview_allocated_bytes(uv), tce_userview_charged_bytes(uv));
+	assert_int_equal(tce_userview_runs(uv) * 24 <= tce_userview_charged_bytes(uv), 1);
+	/* Argument errors. */
+	assert_int_equal(tce_userview_set_range(uv, geo.window_entries - 1, 2, 1 * GiB), -EINVAL);
+	assert_int_equal(tce_userview_set_range(uv, 0, 1, 0), -EINVAL);
+	assert_int_equal(tce_userview_set_range(uv, 0, 1, 1 * GiB + 4 * KiB), -EINVAL);
+	assert_int_equal(tce_userview_set_range(uv, 0, 2, UINT64_MAX - 64 * KiB + 1), -EINVAL);
+	assert_int_equal(tce_userview_clear_range(uv, 0, 0), -EINVAL);
+	assert_int_equal(tce_userview_get(uv, geo.window_entries, &ua), -EINVAL);
+	assert_int_equal(tce_userview_reserve(uv, 0, geo.window_entries + 1, 1), -EINVAL);
+	tce_userview_destroy(uv);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+}
+
+static void test_charging_and_limits(void **state)
+{
+	struct tce_geometry geo = geometry(12, 1 * GiB, 2);
+	struct tce_account *account;
+	struct tce_userview *uv = NULL;
+	uint64_t i, ua;
+
+	(void)state;
+	/* Mirror: full_bytes up front, refused whole when the limit is lower. */
+	assert_int_equal(tce_account_create(geo.full_bytes - 1, &account), 0);
+	assert_int_equal(tce_userview_create(TCE_USERVIEW_MIRROR, &geo, account, &uv), -ENOMEM);
+	assert_null(uv);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+	assert_int_equal(tce_account_create(geo.full_bytes, &account), 0);
+	assert_int_equal(tce_userview_create(TCE_USERVIEW_MIRROR, &geo, account, &uv), 0);
+	assert_int_equal(tce_userview_charged_bytes(uv), geo.full_bytes);
+	assert_int_equal(tce_userview_allocated_bytes(uv), geo.node_bytes);
+	tce_userview_destroy(uv);
+	tce_account_destroy(account);
+
+	/* Extents: charged as they grow; the growth that passes the limit fails cleanly. */
+	assert_int_equal(tce_account_create(2 * KiB, &account), 0);
+	assert_int_equal(tce_userview_create(TCE_USERVIEW_EXTENTS, &geo, account, &uv), 0);
+	for (i = 0; i < 1000; i++) {
+		int rc = tce_userview_set_range(uv, 2 * i, 1, (1 + 3 * i) << 12);
+
+		if (rc) {
+			assert_int_equal(rc, -ENOMEM);
+			break;
+		}
+	}
+	assert_true(i > 10 && i < 1000);
+	assert_true(tce_userview_charged_bytes(uv) <= 2 * KiB);
+	/* Nothing changed by the refused call; earlier entries are intact. */
+	assert_int_equal(tce_userview_get(uv, 2 * i, &ua), 0);
+	assert_int_equal(ua, 0);
+	assert_int_equal(tce_userview_get(uv, 2 * (i - 1), &ua), 0);
+	assert_int_equal(ua, (1 + 3 * (i - 1)) << 12);
+	assert_int_equal(tce_account_locked(account, TCE_TAG_MIRROR), tce_userview_charged_bytes(uv));
+	tce_userview_destroy(uv);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+}
+
+static void test_reserve_makes_changes_infallible(void **state)
+{
+	struct tce_geometry geo = geometry(12, 1 * GiB, 3);
+	enum tce_userview_kind kinds[2] = {TCE_USERVIEW_MIRROR, TCE_USERVIEW_EXTENTS};
+	unsigned k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		struct tce_account *account;
+		struct tce_userview *uv;
+		uint64_t i, ua;
+
+		assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+		assert_int_equal(tce_userview_create(kinds[k], &geo, account, &uv), 0);
+		assert_int_equal(tce_userview_reserve(uv, 100000, 64, 64), 0);
+		for (i = 0; i < 64; i++) {
+			tce_fault_fail_nth(1); /* any allocation now would fail */
+			assert_int_equal(tce_userview_set_range(uv, 100000 + i, 1, (5 + 2 * i) << 12), 0);
+		}
+		tce_fault_fail_nth(0);
+		assert_int_equal(tce_userview_get(uv, 100063, &ua), 0);
+		assert_int_equal(ua, (5 + 2 * 63) << 12);
+		tce_userview_destroy(uv);
+
+		/* Without a reservation an allocation failure leaves entries and charges untouched. */
+		assert_int_equal(tce_userview_create(kinds[k], &geo, account, &uv), 0);
+		i = tce_userview_charged_bytes(uv);
+		tce_fault_fail_nth(kinds[k] == TCE_USERVIEW_MIRROR ? 2 : 1); /* mirror: middle, leaf */
+		assert_int_equal(tce_userview_set_range(uv, 200000, 1, 4 * KiB), -ENOMEM);
+		tce_fault_fail_nth(0);
+		assert_int_equal(tce_userview_get(uv, 200000, &ua), 0);
+		assert_int_equal(ua, 0);
+		assert_int_equal(tce_userview_charged_bytes(uv), i);
+		assert_int_equal(tce_account_locked(account, TCE_TAG_MIRROR), i);
+		tce_userview_destroy(uv);
+		assert_true(tce_account_balanced(account));
+		tce_account_destroy(account);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mirror_matches_array),
+		cmocka_unit_test(test_extents_match_array),
+		cmocka_unit_test(test_extents_split_and_merge),
+		cmocka_unit_test(test_charging_and_limits),
+		cmocka_unit_test(test_reserve_makes_changes_infallible),
+	};
+
+	return cmocka_run_group_tests_name("userview", tests, NULL, NULL);
+}
