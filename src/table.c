@@ -309,6 +309,11 @@ int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint64_t npages,
 			idx = (idx | span_mask) + 1;
 			continue;
 		}
+		/* Most entries of a sparse window are 0: read before paying for an exchange. */
+		if (atomic_load_explicit(leaf, memory_order_relaxed) == 0) {
+			idx++;
+			continue;
+		}
 		old = tce_from_be(atomic_exchange_explicit(leaf, 0, memory_order_acq_rel));
 		if (old) {
 			cleared++;
