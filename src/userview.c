@@ -205,6 +205,17 @@ static void runs_insert(struct tce_userview *uv, struct uv_run run)
 	uv->nruns++;
 }
 
+/* Whether removing [a, b) would cut one run in two (the only cut that needs room). */
+static bool clear_needs_split(const struct tce_userview *uv, uint64_t a, uint64_t b)
+{
+	size_t i;
+
+	if (uv->kind != TCE_USERVIEW_EXTENTS)
+		return false;
+	i = runs_first_after(uv, a);
+	return i < uv->nruns && uv->runs[i].index < a && run_end(&uv->runs[i]) > b;
+}
+
 /* ---- common ---- */
 
 int tce_userview_reserve(struct tce_userview *userview, uint64_t index, uint64_t npages,
@@ -214,12 +225,16 @@ int tce_userview_reserve(struct tce_userview *userview, uint64_t index, uint64_t
 
 	if (rc)
 		return rc;
+	if (runs == 0) /* clearing only */
+		return clear_needs_split(userview, index, index + npages)
+			       ? runs_reserve(userview, userview->nruns + 1)
+			       : 0;
 	if (userview->kind == TCE_USERVIEW_MIRROR)
 		return tce_table_reserve(userview->mirror, mirror_ioba(userview, index), npages);
-	/* A cut can add one run; each new run one more. */
-	if (runs > UINT64_MAX - userview->nruns - 2)
+	/* Each set or clear can add two runs (a split and a new run). */
+	if (runs > (UINT64_MAX - userview->nruns - 1) / 2)
 		return -ENOMEM;
-	return runs_reserve(userview, userview->nruns + runs + 1);
+	return runs_reserve(userview, userview->nruns + 2 * runs + 1);
 }
 
 int tce_userview_set_range(struct tce_userview *userview, uint64_t index, uint64_t npages,
@@ -260,9 +275,11 @@ int tce_userview_clear_range(struct tce_userview *userview, uint64_t index, uint
 		tce_table_clear(userview->mirror, mirror_ioba(userview, index), npages, NULL, NULL);
 		return 0;
 	}
-	rc = runs_reserve(userview, userview->nruns + 1);
-	if (rc)
-		return rc;
+	if (clear_needs_split(userview, index, index + npages)) {
+		rc = runs_reserve(userview, userview->nruns + 1);
+		if (rc)
+			return rc;
+	}
 	runs_cut(userview, index, index + npages);
 	return 0;
 }

@@ -79,9 +79,10 @@ enum tce_userview_kind tce_userview_kind(const struct tce_userview *userview);
  * @userview: a userview.
  * @index: first entry (window-relative).
  * @npages: entries in the range, at least 1, inside the window.
- * @runs: for extents, the most new runs the coming changes can create
- *        (1 for a contiguous set_range, one per entry for scattered sets);
- *        ignored by a mirror.
+ * @runs: how many set_range/clear_range calls will follow in the range
+ *        (1 for one contiguous set_range); 0 when only clearing: then a
+ *        mirror reserves nothing and extents reserve room only if the range
+ *        cuts a run in two, so clearing a whole window never allocates.
  *
  * Return: 0; -EINVAL for a bad range; -ENOMEM when the account refuses the
  * growth or memory runs out (no entry changes either way).
@@ -111,8 +112,9 @@ int tce_userview_set_range(struct tce_userview *userview, uint64_t index, uint64
  * @index: first entry.
  * @npages: entries, at least 1, inside the window.
  *
- * Return: 0; -EINVAL for a bad range; -ENOMEM (extents only, if not
- * reserved: cutting a run in two needs room).
+ * Return: 0; -EINVAL for a bad range; -ENOMEM (extents only, when the
+ * range is strictly inside a run and cutting it in two needs room that
+ * was not reserved). A mirror never fails here.
  */
 int tce_userview_clear_range(struct tce_userview *userview, uint64_t index, uint64_t npages);
 
