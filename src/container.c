@@ -407,7 +407,7 @@ static int resolve_v1(struct tce_window *w, const struct map_req *req, uint64_t 
 	return 0;
 }
 
-static int window_map_req(struct tce_window *w, const struct map_req *req)
+static int window_map_req(struct tce_window *w, const struct map_req *req, bool check_only)
 {
 	struct resolved res = {0};
 	uint64_t n, index, e, ua, hpa, old;
@@ -438,6 +438,10 @@ static int window_map_req(struct tce_window *w, const struct map_req *req)
 
 	/* Phase 1. */
 	rc = w->v2 ? resolve_v2(w, req, n, &res) : resolve_v1(w, req, n, &res);
+	if (check_only || rc) {
+		resolved_undo(w, &res, n);
+		return rc;
+	}
 	/* Phase 2. */
 	if (rc == 0)
 		rc = tce_table_reserve(w->table, req->ioba, n);
@@ -514,7 +518,21 @@ int tce_window_map_list(struct tce_window *window, uint64_t ioba, unsigned list_
 	if (!pages)
 		return -EINVAL;
 	pthread_mutex_lock(&window->lock);
-	rc = window_map_req(window, &req);
+	rc = window_map_req(window, &req, false);
+	pthread_mutex_unlock(&window->lock);
+	return rc;
+}
+
+int tce_window_check_list(struct tce_window *window, uint64_t ioba, unsigned list_page_shift,
+			  uint64_t count, const struct tce_window_page *pages)
+{
+	struct map_req req = {ioba, list_page_shift, count, pages, 0, 0};
+	int rc;
+
+	if (!pages)
+		return -EINVAL;
+	pthread_mutex_lock(&window->lock);
+	rc = window_map_req(window, &req, true);
 	pthread_mutex_unlock(&window->lock);
 	return rc;
 }
@@ -529,7 +547,7 @@ int tce_window_map(struct tce_window *window, uint64_t ioba, uint64_t npages, ui
 	if (!req.perm0 || (perm & ~(unsigned)TCE_PERM_MASK))
 		return -EINVAL;
 	pthread_mutex_lock(&window->lock);
-	rc = window_map_req(window, &req);
+	rc = window_map_req(window, &req, false);
 	pthread_mutex_unlock(&window->lock);
 	return rc;
 }

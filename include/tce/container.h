@@ -402,6 +402,24 @@ int tce_window_map_list(struct tce_window *window, uint64_t ioba, unsigned list_
 			uint64_t count, const struct tce_window_page *pages);
 
 /**
+ * tce_window_check_list() - whether tce_window_map_list() would succeed.
+ * @window: a window.
+ * @ioba: as for tce_window_map_list().
+ * @list_page_shift: as for tce_window_map_list().
+ * @count: as for tce_window_map_list().
+ * @pages: as for tce_window_map_list().
+ *
+ * Runs the map's checks and resolution (regions found, containment checked)
+ * and undoes them; changes nothing. A caller updating several windows checks
+ * them all before writing any.
+ *
+ * Return: 0, or the error tce_window_map_list() would return (other than
+ * -ENOMEM for nodes).
+ */
+int tce_window_check_list(struct tce_window *window, uint64_t ioba, unsigned list_page_shift,
+			  uint64_t count, const struct tce_window_page *pages);
+
+/**
  * tce_window_map() - map npages consecutive pages of consecutive memory.
  * @window: a window.
  * @ioba: bus address of the first page.

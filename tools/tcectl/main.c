@@ -13,6 +13,7 @@ static const char main_help[] =
 	"\n"
 	"Commands:\n"
 	"  size        geometry and locked-memory charge of one TCE table\n"
+	"  replay      replay QEMU trace logs and check every recorded result\n"
 	"\n"
 	"  tcectl COMMAND --help   options of one command\n"
 	"  tcectl --version        the libtce version\n"
@@ -26,6 +27,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"size", tcectl_cmd_size},
+	{"replay", tcectl_cmd_replay},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcectl replay — replay QEMU sPAPR IOMMU trace logs and check every result.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <lzma.h>
+
+#include "cli.h"
+#include "tce/trace.h"
+
+static const char replay_help[] =
+	"Usage: tcectl replay [OPTIONS] FILE...\n"
+	"Replay QEMU trace logs (plain or .xz) of a ppc64 guest's IOMMU activity and check\n"
+	"every recorded hypercall return code, RTAS result and device translation.\n"
+	"\n"
+	"  --profile NAME       hypercall semantics: qemu (default: what QEMU did), kvm, papr\n"
+	"  --max-mismatches N   mismatches and unparsable lines printed in full (default 10)\n"
+	"  --json               print one JSON object (fields in tcectl(1))\n"
+	"  --no-progress        no progress line, even on a terminal\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Exit status: 0 every result matched; 1 a mismatch or an unparsable line;\n"
+	"2 bad arguments; 3 a file could not be read.\n";
+
+/* ---- line reader over plain or xz files ---- */
+
+struct reader {
+	FILE *file;
+	bool xz;
+	lzma_stream strm;
+	uint8_t in[1 << 16];
+	uint8_t out[1 << 16];
+	size_t out_pos, out_len;
+	bool eof;
+	char *line;
+	size_t line_cap;
+	uint64_t bytes; /* decompressed bytes handed out */
+};
+
+static int reader_open(struct reader *r, const char *path)
+{
+	static const uint8_t xz_magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
+	uint8_t head[6];
+	size_t got;
+
+	memset(r, 0, sizeof(*r));
+	r->file = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!r->file)
+		return -errno;
+	got = fread(head, 1, sizeof(head), r->file);
+	r->xz = got == sizeof(head) && memcmp(head, xz_magic, sizeof(head)) == 0;
+	if (r->xz) {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		r->strm = init;
+		if (lzma_stream_decoder(&r->strm, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+			return -ENOMEM;
+		memcpy(r->in, head, got);
+		r->strm.next_in = r->in;
+		r->strm.avail_in = got;
+	} else {
+		memcpy(r->out, head, got);
+		r->out_len = got;
+	}
+	return 0;
+}
+
+static void reader_close(struct reader *r)
+{
+	if (r->xz)
+		lzma_end(&r->strm);
+	if (r->file && r->file != stdin)
+		fclose(r->file);
+	free(r->line);
+}
+
+/* Refill r->out; returns 0, 1 at the end, or a negative errno. */
+static int reader_fill(struct reader *r)
+{
+	r->out_pos = 0;
+	r->out_len = 0;
+	if (!r->xz) {
+		r->out_len = fread(r->out, 1, sizeof(r->out), r->file);
+		if (r->out_len == 0)
+			return ferror(r->file) ? -EIO : 1;
+		return 0;
+	}
+	while (r->out_len == 0 && !r->eof) {
+		lzma_ret ret;
+
+		if (r->strm.avail_in == 0 && !feof(r->file)) {
+			r->strm.next_in = r->in;
+			r->strm.avail_in = fread(r->in, 1, sizeof(r->in), r->file);
+			if (ferror(r->file))
+				return -EIO;
+		}
+		r->strm.next_out = r->out;
+		r->strm.avail_out = sizeof(r->out);
+		ret = lzma_code(&r->strm, feof(r->file) && r->strm.avail_in == 0 ? LZMA_FINISH : LZMA_RUN);
+		r->out_len = sizeof(r->out) - r->strm.avail_out;
+		if (ret == LZMA_STREAM_END)
+			r->eof = true;
+		else if (ret != LZMA_OK)
+			return -EILSEQ;
+	}
+	return r->out_len ? 0 : 1;
+}
+
+/* The next line without its newline; returns 1 with a line, 0 at the end, or a negative errno. */
+static int reader_line(struct reader *r, const char **line, size_t *len)
+{
+	size_t n = 0;
+
+	for (;;) {
+		uint8_t *nl;
+		size_t chunk;
+		int rc;
+
+		if (r->out_pos == r->out_len) {
+			rc = reader_fill(r);
+			if (rc < 0)
+				return rc;
+			if (rc == 1) {
+				if (n == 0)
+					return 0;
+				break;
+			}
+		}
+		nl = memchr(r->out + r->out_pos, '\n', r->out_len - r->out_pos);
+		chunk = (nl ? (size_t)(nl - (r->out + r->out_pos)) : r->out_len - r->out_pos);
+		if (n + chunk + 1 > r->line_cap) {
+			size_t cap = r->line_cap ? r->line_cap * 2 : 256;
+			char *grown;
+
+			while (cap < n + chunk + 1)
+				cap *= 2;
+			grown = realloc(r->line, cap);
+			if (!grown)
+				return -ENOMEM;
+			r->line = grown;
+			r->line_cap = cap;
+		}
+		memcpy(r->line + n, r->out + r->out_pos, chunk);
+		n += chunk;
+		r->out_pos += chunk + (nl ? 1 : 0);
+		r->bytes += chunk + (nl ? 1 : 0);
+		if (nl)
+			break;
+	}
+	r->line[n] = '\0';
+	*line = r->line;
+	*len = n;
+	return 1;
+}
+
+/* ---- one file ---- */
+
+struct replay_opts {
+	struct tce_replay_config cfg;
+	bool json;
+	bool progress;
+};
+
+struct file_result {
+	const char *path;
+	int read_error;
+	double seconds;
+	struct tce_replay_stats stats;
+	struct tce_replay *replay;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int replay_file(const char *path, const struct replay_opts *opts, struct file_result *res)
+{
+	struct reader rd;
+	const char *line;
+	size_t len;
+	uint64_t line_no = 0;
+	double t0 = now_s();
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->path = path;
+	rc = tce_replay_create(&opts->cfg, &res->replay);
+	if (rc)
+		return rc;
+	rc = reader_open(&rd, path);
+	if (rc) {
+		res->read_error = rc;
+		return rc;
+	}
+	while ((rc = reader_line(&rd, &line, &len)) == 1) {
+		line_no++;
+		tce_replay_line(res->replay, line, len, line_no);
+		if (opts->progress && (line_no & 0xffff) == 0)
+			fprintf(stderr, "\rreplay %s: %" PRIu64 " lines, %.1f MiB", path, line_no,
+				(double)rd.bytes / (1 << 20));
+	}
+	if (opts->progress)
+		fprintf(stderr, "\r\033[K");
+	reader_close(&rd);
+	res->seconds = now_s() - t0;
+	tce_replay_stats(res->replay, &res->stats);
+	if (rc < 0)
+		res->read_error = rc;
+	return rc < 0 ? rc : 0;
+}
+
+static const char *hcall_name(enum tce_trace_event ev)
+{
+	return tce_trace_event_name(ev);
+}
+
+/* ---- reports ---- */
+
+static void print_windows_text(struct tce_replay *replay)
+{
+	char b1[32], b2[32];
+	unsigned i, n;
+
+	for (i = 0; i < 256; i++) {
+		struct tce_phb *phb = tce_replay_phb(replay, i);
+
+		if (!phb)
+			continue;
+		printf("  PHB %u (buid 0x%" PRIx64 ")\n", i, tce_phb_buid(phb));
+		for (n = 0; n < TCE_PHB_WINDOWS; n++) {
+			struct tce_phb_window w;
+			struct tce_guest_table_info info;
+
+			tce_phb_window(phb, n, &w);
+			if (!w.enabled) {
+				printf("    window %u  liobn 0x%" PRIx32 "  disabled\n", n, w.liobn);
+				continue;
+			}
+			tce_guest_table_info(tce_replay_guest(replay), w.liobn, &info);
+			printf("    window %u  liobn 0x%" PRIx32 "  bus 0x%" PRIx64 "  %s pages  %" PRIu64
+			       " entries  %" PRIu64 " valid%s\n",
+			       n, w.liobn, w.bus_offset,
+			       tcectl_format_bytes(UINT64_C(1) << w.page_shift, b1, sizeof(b1)), w.entries,
+			       info.valid_entries, w.def_win ? "  (default window)" : "");
+			printf("              guest view: %s allocated, %s charged\n",
+			       tcectl_format_bytes(info.allocated_bytes, b1, sizeof(b1)),
+			       tcectl_format_bytes(info.charged_bytes, b2, sizeof(b2)));
+		}
+	}
+}
+
+static int print_text(const struct file_result *res, const struct replay_opts *opts)
+{
+	const struct tce_replay_problem *problems;
+	size_t nproblems = tce_replay_problems(res->replay, &problems), i;
+	uint64_t checked = 0, matched = 0;
+	unsigned ev;
+	char b1[32];
+
+	printf("replay %s (profile %s): %" PRIu64 " lines in %.2f s (%.0f lines/s)\n", res->path,
+	       tce_hcall_rules_get(opts->cfg.profile)->name, res->stats.lines, res->seconds,
+	       res->seconds > 0 ? (double)res->stats.lines / res->seconds : 0.0);
+	printf("  %-26s %10s %10s %10s %10s\n", "event", "seen", "checked", "matched", "unverified");
+	for (ev = 0; ev < TCE_TRACE_EVENT_COUNT; ev++) {
+		const struct tce_trace_counts *c = &res->stats.events[ev];
+
+		if (ev == TCE_TRACE_OTHER)
+			printf("  %-26s %10" PRIu64 " %10s %10s %10s\n", "other (ignored)", c->seen, "-", "-",
+			       "-");
+		else
+			printf("  %-26s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+			       hcall_name(ev), c->seen, c->checked, c->matched, c->unverified);
+		checked += c->checked;
+		matched += c->matched;
+	}
+	printf("  checked %" PRIu64 ", matched %" PRIu64 ", mismatches %" PRIu64
+	       ", unparsable lines %" PRIu64 "\n",
+	       checked, matched, res->stats.mismatches, res->stats.unparsable);
+	for (i = 0; i < nproblems; i++)
+		printf("  line %" PRIu64 ": %s\n    %s\n", problems[i].line_no, problems[i].what,
+		       problems[i].line);
+	printf("final windows:\n");
+	print_windows_text(res->replay);
+	printf("locked memory (guest views): %s\n",
+	       tcectl_format_bytes(tce_account_locked(tce_replay_account(res->replay), TCE_TAG_COUNT), b1,
+				   sizeof(b1)));
+	return 0;
+}
+
+static json_object *json_file(const struct file_result *res, const struct replay_opts *opts)
+{
+	const struct tce_replay_problem *problems;
+	size_t nproblems = tce_replay_problems(res->replay, &problems), i;
+	json_object *obj = json_object_new_object(), *events = json_object_new_object();
+	json_object *probs = json_object_new_array(), *phbs = json_object_new_array();
+	uint64_t checked = 0, matched = 0;
+	unsigned ev, p, n;
+
+	json_object_object_add(obj, "file", json_object_new_string(res->path));
+	json_object_object_add(obj, "profile",
+			       json_object_new_string(tce_hcall_rules_get(opts->cfg.profile)->name));
+	json_object_object_add(obj, "lines", json_object_new_uint64(res->stats.lines));
+	json_object_object_add(obj, "seconds", json_object_new_double(res->seconds));
+	for (ev = 0; ev < TCE_TRACE_EVENT_COUNT; ev++) {
+		const struct tce_trace_counts *c = &res->stats.events[ev];
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "seen", json_object_new_uint64(c->seen));
+		json_object_object_add(e, "checked", json_object_new_uint64(c->checked));
+		json_object_object_add(e, "matched", json_object_new_uint64(c->matched));
+		json_object_object_add(e, "unverified", json_object_new_uint64(c->unverified));
+		json_object_object_add(events, tce_trace_event_name(ev), e);
+		checked += c->checked;
+		matched += c->matched;
+	}
+	json_object_object_add(obj, "events", events);
+	json_object_object_add(obj, "checked", json_object_new_uint64(checked));
+	json_object_object_add(obj, "matched", json_object_new_uint64(matched));
+	json_object_object_add(obj, "mismatches", json_object_new_uint64(res->stats.mismatches));
+	json_object_object_add(obj, "unparsable", json_object_new_uint64(res->stats.unparsable));
+	for (i = 0; i < nproblems; i++) {
+		json_object *pr = json_object_new_object();
+
+		json_object_object_add(pr, "line_no", json_object_new_uint64(problems[i].line_no));
+		json_object_object_add(pr, "what", json_object_new_string(problems[i].what));
+		json_object_object_add(pr, "line", json_object_new_string(problems[i].line));
+		json_object_array_add(probs, pr);
+	}
+	json_object_object_add(obj, "problems", probs);
+	for (p = 0; p < 256; p++) {
+		struct tce_phb *phb = tce_replay_phb(res->replay, p);
+		json_object *jp, *wins;
+
+		if (!phb)
+			continue;
+		jp = json_object_new_object();
+		wins = json_object_new_array();
+		json_object_object_add(jp, "index", json_object_new_int((int)p));
+		json_object_object_add(jp, "buid", json_object_new_uint64(tce_phb_buid(phb)));
+		for (n = 0; n < TCE_PHB_WINDOWS; n++) {
+			struct tce_phb_window w;
+			struct tce_guest_table_info info = {0};
+			json_object *jw = json_object_new_object();
+
+			tce_phb_window(phb, n, &w);
+			json_object_object_add(jw, "liobn", json_object_new_uint64(w.liobn));
+			json_object_object_add(jw, "enabled", json_object_new_boolean(w.enabled));
+			if (w.enabled) {
+				tce_guest_table_info(tce_replay_guest(res->replay), w.liobn, &info);
+				json_object_object_add(jw, "bus_offset", json_object_new_uint64(w.bus_offset));
+				json_object_object_add(jw, "page_shift", json_object_new_int((int)w.page_shift));
+				json_object_object_add(jw, "entries", json_object_new_uint64(w.entries));
+				json_object_object_add(jw, "default", json_object_new_boolean(w.def_win));
+				json_object_object_add(jw, "valid_entries",
+						       json_object_new_uint64(info.valid_entries));
+				json_object_object_add(jw, "allocated_bytes",
+						       json_object_new_uint64(info.allocated_bytes));
+				json_object_object_add(jw, "charged_bytes",
+						       json_object_new_uint64(info.charged_bytes));
+			}
+			json_object_array_add(wins, jw);
+		}
+		json_object_object_add(jp, "windows", wins);
+		json_object_array_add(phbs, jp);
+	}
+	json_object_object_add(obj, "phbs", phbs);
+	json_object_object_add(obj, "locked_bytes",
+			       json_object_new_uint64(tce_account_locked(tce_replay_account(res->replay),
+									 TCE_TAG_COUNT)));
+	return obj;
+}
+
+int tcectl_cmd_replay(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"profile", required_argument, NULL, 'p'},
+		{"max-mismatches", required_argument, NULL, 'm'},
+		{"json", no_argument, NULL, 'j'},
+		{"no-progress", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct replay_opts opts = {.cfg = {TCE_HCALL_QEMU, 10}};
+	json_object *files = NULL;
+	bool no_progress = false;
+	uint64_t value;
+	int opt, status = TCECTL_EXIT_OK, i;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (tce_hcall_profile_parse(optarg, &opts.cfg.profile))
+				return tcectl_usage_error("replay", "--profile: '%s' is not qemu, kvm or papr",
+							  optarg);
+			break;
+		case 'm':
+			if (tcectl_parse_uint(optarg, 1, 100000, &value))
+				return tcectl_usage_error("replay", "--max-mismatches: '%s' is not 1..100000",
+							  optarg);
+			opts.cfg.keep_problems = (unsigned)value;
+			break;
+		case 'j':
+			opts.json = true;
+			break;
+		case 'n':
+			no_progress = true;
+			break;
+		case 'h':
+			fputs(replay_help, stdout);
+			return TCECTL_EXIT_OK;
+		default:
+			return tcectl_usage_error("replay", "unknown or incomplete option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return tcectl_usage_error("replay", "no trace FILE given");
+	opts.progress = !no_progress && isatty(STDERR_FILENO);
+	if (opts.json)
+		files = json_object_new_array();
+	for (i = optind; i < argc; i++) {
+		struct file_result res;
+		int rc = replay_file(argv[i], &opts, &res);
+
+		if (res.read_error || (rc && !res.replay)) {
+			fprintf(stderr, "tcectl replay: %s: %s\n", argv[i],
+				strerror(-(res.read_error ? res.read_error : rc)));
+			tce_replay_destroy(res.replay);
+			status = TCECTL_EXIT_FAIL;
+			continue;
+		}
+		if (opts.json)
+			json_object_array_add(files, json_file(&res, &opts));
+		else
+			print_text(&res, &opts);
+		if ((res.stats.mismatches || res.stats.unparsable) && status == TCECTL_EXIT_OK)
+			status = TCECTL_EXIT_NO;
+		tce_replay_destroy(res.replay);
+	}
+	if (opts.json) {
+		json_object *top = json_object_new_object();
+
+		json_object_object_add(top, "files", files);
+		json_object_object_add(top, "ok", json_object_new_boolean(status == TCECTL_EXIT_OK));
+		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(top);
+	}
+	return status;
+}
