@@ -14,8 +14,8 @@ log="$dir/meson-logs/testlog.txt"
 # Count the individual cmocka tests and shell checks behind the meson targets.
 passed=$(grep -c '^\[       OK \]' "$log")
 failed=$(grep -c '^\[  FAILED  \]   *[a-z]' "$log")
-shell_passed=$(sed -n 's/^tcectl-[a-z-]*: \([0-9]*\) passed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
-shell_failed=$(sed -n 's/^tcectl-[a-z-]*: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+shell_passed=$(sed -n 's/^[a-z-]*: \([0-9]*\) passed, [0-9]* failed$/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+shell_failed=$(sed -n 's/^[a-z-]*: [0-9]* passed, \([0-9]*\) failed$/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 passed=$((passed + shell_passed))
 failed=$((failed + shell_failed))
 [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1

@@ -319,18 +319,21 @@ static uint64_t entry_get(const struct gtable *t, uint64_t idx)
 	return page ? page[idx & (ENTRIES_PER_PAGE - 1)] : 0;
 }
 
-/* Allocate the storage pages of [idx, idx + n) that a non-zero value will need. */
-static int entries_reserve(struct gtable *t, uint64_t idx, uint64_t n)
+/* Allocate the storage pages that the non-zero values of [idx, idx + n) will need. */
+static int entries_reserve(struct gtable *t, uint64_t idx, uint64_t n, const uint64_t *tces,
+			   uint64_t value)
 {
-	uint64_t p, last = (idx + n - 1) >> ENTRIES_PER_PAGE_SHIFT;
+	uint64_t i;
 
-	for (p = idx >> ENTRIES_PER_PAGE_SHIFT; p <= last; p++) {
-		if (!t->pages[p]) {
-			t->pages[p] = tce_zalloc(TCE_GUEST_PAGE_BYTES);
-			if (!t->pages[p])
-				return -ENOMEM;
-			t->allocated_pages++;
-		}
+	for (i = 0; i < n; i++) {
+		uint64_t p = (idx + i) >> ENTRIES_PER_PAGE_SHIFT;
+
+		if (t->pages[p] || (tces ? tces[i] : value) == 0)
+			continue;
+		t->pages[p] = tce_zalloc(TCE_GUEST_PAGE_BYTES);
+		if (!t->pages[p])
+			return -ENOMEM;
+		t->allocated_pages++;
 	}
 	return 0;
 }
@@ -586,7 +589,7 @@ static bool tce_address_ok(const struct tce_guest *g, const struct gtable *t, ui
 static long write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uint64_t n,
 			const uint64_t *tces, uint64_t value)
 {
-	struct tce_window_page *pages = NULL;
+	struct tce_window_page local[TCE_HCALL_MAX_COUNT], *pages = NULL;
 	uint64_t i;
 	long ret = H_SUCCESS;
 
@@ -595,10 +598,11 @@ static long write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uin
 	for (i = 0; i < n; i++)
 		if (!tce_address_ok(g, t, tces ? tces[i] : value))
 			return g->rules->bad_tce_address;
-	if (entries_reserve(t, idx, n))
+	if (entries_reserve(t, idx, n, tces, value))
 		return g->rules->accel_failure;
 	if (t->nwindows) {
-		pages = tce_zalloc((size_t)n * sizeof(*pages));
+		/* Hypercalls write at most 512 entries (but for a long STUFF): no allocation then. */
+		pages = n <= TCE_HCALL_MAX_COUNT ? local : tce_zalloc((size_t)n * sizeof(*pages));
 		if (!pages)
 			return g->rules->accel_failure;
 		for (i = 0; i < n; i++) {
@@ -609,7 +613,8 @@ static long write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uin
 		}
 		if (ret == H_SUCCESS && accel_write(g, t, idx, n, pages))
 			ret = g->rules->accel_failure;
-		tce_free(pages);
+		if (pages != local)
+			tce_free(pages);
 		if (ret != H_SUCCESS)
 			return ret;
 	}

@@ -145,6 +145,9 @@ static void runs_cut(struct tce_userview *uv, uint64_t a, uint64_t b)
 {
 	size_t i = runs_first_after(uv, a), j;
 
+	if (uv->nruns == 0)
+		return; /* nothing to cut (and possibly no array yet) */
+
 	if (i < uv->nruns && uv->runs[i].index < a && run_end(&uv->runs[i]) > b) {
 		/* The range is strictly inside one run: split it. */
 		struct uv_run right = {b, run_end(&uv->runs[i]) - b,

@@ -146,6 +146,26 @@ static void test_extents_split_and_merge(void **state)
 	tce_account_destroy(account);
 }
 
+/* Regression (UBSan): clearing an extents view that never held a run touched a NULL array. */
+static void test_clear_empty_extents(void **state)
+{
+	struct tce_geometry geo = geometry(16, 1 * GiB, 1);
+	struct tce_account *account;
+	struct tce_userview *uv;
+	uint64_t ua;
+
+	(void)state;
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	assert_int_equal(tce_userview_create(TCE_USERVIEW_EXTENTS, &geo, account, &uv), 0);
+	assert_int_equal(tce_userview_reserve(uv, 0, geo.window_entries, 0), 0);
+	assert_int_equal(tce_userview_clear_range(uv, 0, geo.window_entries), 0);
+	assert_int_equal(tce_userview_get(uv, 5, &ua), 0);
+	assert_int_equal(ua, 0);
+	assert_int_equal(tce_userview_charged_bytes(uv), 0);
+	tce_userview_destroy(uv);
+	tce_account_destroy(account);
+}
+
 static void test_charging_and_limits(void **state)
 {
 	struct tce_geometry geo = geometry(12, 1 * GiB, 2);
@@ -237,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_mirror_matches_array),
 		cmocka_unit_test(test_extents_match_array),
 		cmocka_unit_test(test_extents_split_and_merge),
+		cmocka_unit_test(test_clear_empty_extents),
 		cmocka_unit_test(test_charging_and_limits),
 		cmocka_unit_test(test_reserve_makes_changes_infallible),
 	};

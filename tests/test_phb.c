@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/*
+ * PHB and DDW RTAS conformance: query (5 and 6 outputs), create (placement,
+ * argument errors, too many windows), remove (restoring the default), reset,
+ * windows of 2^32 entries or more (created whole or refused whole, never
+ * truncated), the page-size encoding and ddw-extensions.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tce/phb.h"
+
+#define GiB (UINT64_C(1) << 30)
+#define BUID TCE_PHB_BUID_BASE
+
+struct fx {
+	struct tce_account *account;
+	struct tce_guest *g;
+	struct tce_phb *phb;
+};
+
+static void fx_setup(struct fx *f, uint64_t limit)
+{
+	struct tce_guest_config cfg;
+	struct tce_phb_config pcfg;
+
+	assert_int_equal(tce_account_create(limit, &f->account), 0);
+	cfg = (struct tce_guest_config){TCE_HCALL_QEMU, f->account, NULL, NULL};
+	assert_int_equal(tce_guest_create(&cfg, &f->g), 0);
+	tce_phb_config_default(&pcfg, 0);
+	assert_int_equal(tce_phb_create(f->g, &pcfg, &f->phb), 0);
+}
+
+static void fx_teardown(struct fx *f)
+{
+	tce_phb_destroy(f->phb);
+	tce_guest_destroy(f->g);
+	assert_true(tce_account_balanced(f->account));
+	tce_account_destroy(f->account);
+}
+
+static int query(struct fx *f, uint32_t nret, uint32_t *rets)
+{
+	uint32_t args[3] = {0, (uint32_t)(BUID >> 32), (uint32_t)BUID};
+
+	return tce_phb_rtas(f->phb, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, args, nret, rets);
+}
+
+static int create(struct fx *f, unsigned page_shift, unsigned window_shift, uint32_t *rets)
+{
+	uint32_t args[5] = {0, (uint32_t)(BUID >> 32), (uint32_t)BUID, page_shift, window_shift};
+
+	return tce_phb_rtas(f->phb, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, args, 4, rets);
+}
+
+static int remove_window(struct fx *f, uint32_t liobn)
+{
+	uint32_t ret;
+
+	return tce_phb_rtas(f->phb, TCE_RTAS_REMOVE_PE_DMA_WINDOW, 1, &liobn, 1, &ret);
+}
+
+static void test_default_window_and_query(void **state)
+{
+	struct fx f;
+	struct tce_phb_window w;
+	uint32_t rets[6], ext[3];
+
+	(void)state;
+	fx_setup(&f, TCE_ACCOUNT_UNLIMITED);
+	assert_int_equal(tce_phb_buid(f.phb), 0x800000020000000);
+	assert_int_equal(tce_phb_window(f.phb, 0, &w), 0);
+	assert_true(w.enabled && w.def_win);
+	assert_int_equal(w.liobn, 0x80000000);
+	assert_int_equal(w.bus_offset, 0);
+	assert_int_equal(w.page_shift, 12);
+	assert_int_equal(w.entries, 262144);
+	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
+	assert_false(w.enabled);
+	assert_int_equal(w.liobn, 0x80000001);
+	assert_int_equal(tce_phb_window(f.phb, 2, &w), -EINVAL);
+	/* 5 outputs: QEMU's constant block; 6 outputs: 2^37 TCEs. */
+	assert_int_equal(query(&f, 5, rets), RTAS_SUCCESS);
+	assert_int_equal(rets[0], 0);
+	assert_int_equal(rets[1], 1);
+	assert_int_equal(rets[2], 0x80000000);
+	assert_int_equal(rets[3], 0x107);
+	assert_int_equal(query(&f, 6, rets), RTAS_SUCCESS);
+	assert_int_equal(rets[2], 0x20);
+	assert_int_equal(rets[3], 0);
+	assert_int_equal(rets[4], 0x107);
+	/* Argument errors. */
+	assert_int_equal(query(&f, 4, rets), RTAS_PARAM_ERROR);
+	assert_int_equal(rets[0], (uint32_t)RTAS_PARAM_ERROR);
+	{
+		uint32_t args[3] = {0, 0, 1};
+
+		assert_int_equal(tce_phb_rtas(f.phb, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, args, 5, rets),
+				 RTAS_PARAM_ERROR);
+		assert_int_equal(tce_phb_rtas(f.phb, TCE_RTAS_QUERY_PE_DMA_WINDOW, 2, args, 5, rets),
+				 RTAS_PARAM_ERROR);
+		assert_int_equal(tce_phb_rtas(f.phb, 0x2030, 3, args, 5, rets), RTAS_PARAM_ERROR);
+	}
+	tce_phb_ddw_extensions(f.phb, ext);
+	assert_int_equal(ext[0], 2);
+	assert_int_equal(ext[1], TCE_RTAS_RESET_PE_DMA_WINDOW);
+	assert_int_equal(ext[2], 1);
+	assert_int_equal(tce_phb_page_mask(0x1211000), 0x107);
+	assert_int_equal(tce_phb_page_mask((UINT64_C(1) << 28) | (UINT64_C(1) << 34)), 0xc0);
+	fx_teardown(&f);
+}
+
+static void test_create_remove_reset(void **state)
+{
+	struct fx f;
+	struct tce_phb_window w;
+	uint32_t rets[6];
+
+	(void)state;
+	fx_setup(&f, TCE_ACCOUNT_UNLIMITED);
+	/* Refused: page size not allowed, window smaller than a page, shifts out of range. */
+	assert_int_equal(create(&f, 28, 32, rets), RTAS_PARAM_ERROR);
+	assert_int_equal(create(&f, 16, 15, rets), RTAS_PARAM_ERROR);
+	assert_int_equal(create(&f, 11, 20, rets), RTAS_PARAM_ERROR);
+	assert_int_equal(create(&f, 24, 64, rets), RTAS_PARAM_ERROR);
+	/* With the default window active, the new one goes at 2^59 on the second LIOBN. */
+	assert_int_equal(create(&f, 24, 31, rets), RTAS_SUCCESS);
+	assert_int_equal(rets[1], 0x80000001);
+	assert_int_equal(((uint64_t)rets[2] << 32) | rets[3], UINT64_C(1) << 59);
+	assert_int_equal(query(&f, 5, rets), RTAS_SUCCESS);
+	assert_int_equal(rets[1], 0);
+	/* No third window. */
+	assert_int_equal(create(&f, 16, 30, rets), RTAS_HW_ERROR);
+	/* Remove: unknown LIOBN refused; removing the DDW leaves the default. */
+	assert_int_equal(remove_window(&f, 0x80000005), RTAS_PARAM_ERROR);
+	assert_int_equal(remove_window(&f, 0x80000001), RTAS_SUCCESS);
+	assert_int_equal(remove_window(&f, 0x80000001), RTAS_PARAM_ERROR);
+	/* Remove the default: nothing active; a new window goes at bus 0 on the first LIOBN. */
+	assert_int_equal(remove_window(&f, 0x80000000), RTAS_SUCCESS);
+	assert_int_equal(tce_phb_window(f.phb, 0, &w), 0);
+	assert_false(w.enabled);
+	assert_int_equal(create(&f, 16, 32, rets), RTAS_SUCCESS);
+	assert_int_equal(rets[1], 0x80000000);
+	assert_int_equal(((uint64_t)rets[2] << 32) | rets[3], 0);
+	/* Removing that last, non-default window restores the default one. */
+	assert_int_equal(remove_window(&f, 0x80000000), RTAS_SUCCESS);
+	assert_int_equal(tce_phb_window(f.phb, 0, &w), 0);
+	assert_true(w.enabled && w.def_win);
+	assert_int_equal(w.page_shift, 12);
+	/* Reset drops every created window. */
+	assert_int_equal(create(&f, 16, 33, rets), RTAS_SUCCESS);
+	{
+		uint32_t args[3] = {0, (uint32_t)(BUID >> 32), (uint32_t)BUID}, ret;
+
+		assert_int_equal(tce_phb_rtas(f.phb, TCE_RTAS_RESET_PE_DMA_WINDOW, 3, args, 1, &ret),
+				 RTAS_SUCCESS);
+		assert_int_equal(ret, 0);
+	}
+	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
+	assert_false(w.enabled);
+	fx_teardown(&f);
+}
+
+/* 2^32 entries and more: created whole (QEMU truncates to 0 and half-creates), or refused whole. */
+static void test_large_windows(void **state)
+{
+	struct fx f;
+	struct tce_phb_window w;
+	struct tce_guest_table_info info;
+	uint64_t locked;
+	uint32_t rets[6];
+
+	(void)state;
+	fx_setup(&f, TCE_ACCOUNT_UNLIMITED);
+	assert_int_equal(create(&f, 12, 44, rets), RTAS_SUCCESS); /* 2^32 entries */
+	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
+	assert_true(w.enabled);
+	assert_int_equal(w.entries, UINT64_C(1) << 32);
+	assert_int_equal(tce_guest_table_info(f.g, 0x80000001, &info), 0);
+	assert_int_equal(info.size, UINT64_C(1) << 32);
+	/* Its last page works. */
+	assert_int_equal(tce_h_put_tce(f.g, 0x80000001, (UINT64_C(1) << 59) + (UINT64_C(1) << 44) - 4096,
+				       0x5000 | TCE_PERM_READ),
+			 H_SUCCESS);
+	assert_int_equal(remove_window(&f, 0x80000001), RTAS_SUCCESS);
+	/* More than the 2^37 TCEs the query advertises: a parameter error. */
+	assert_int_equal(create(&f, 12, 50, rets), RTAS_PARAM_ERROR);
+	fx_teardown(&f);
+
+	/* With a limit too small for its guest view: a hardware error, nothing created or charged. */
+	fx_setup(&f, 4 * GiB);
+	locked = tce_account_locked(f.account, TCE_TAG_COUNT);
+	assert_int_equal(create(&f, 12, 46, rets), RTAS_HW_ERROR); /* 2^34 entries: 128 GiB of TCEs */
+	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
+	assert_false(w.enabled);
+	assert_int_equal(tce_account_locked(f.account, TCE_TAG_COUNT), locked);
+	assert_int_equal(query(&f, 5, rets), RTAS_SUCCESS);
+	assert_int_equal(rets[1], 1);
+	/* ...and the guest can retry with a smaller window. */
+	assert_int_equal(create(&f, 24, 34, rets), RTAS_SUCCESS);
+	fx_teardown(&f);
+}
+
+static void test_create_rejects_bad_config(void **state)
+{
+	struct tce_account *account;
+	struct tce_guest *g;
+	struct tce_guest_config cfg;
+	struct tce_phb_config pcfg;
+	struct tce_phb *phb, *dup;
+
+	(void)state;
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	cfg = (struct tce_guest_config){TCE_HCALL_KVM, account, NULL, NULL};
+	assert_int_equal(tce_guest_create(&cfg, &g), 0);
+	tce_phb_config_default(&pcfg, 256);
+	assert_int_equal(tce_phb_create(g, &pcfg, &phb), -EINVAL);
+	tce_phb_config_default(&pcfg, 1);
+	pcfg.pgsz = UINT64_C(1) << 16;
+	assert_int_equal(tce_phb_create(g, &pcfg, &phb), -EINVAL);
+	tce_phb_config_default(&pcfg, 1);
+	assert_int_equal(tce_phb_create(g, &pcfg, &phb), 0);
+	assert_int_equal(tce_phb_create(g, &pcfg, &dup), -EBUSY);
+	tce_phb_destroy(phb);
+	tce_guest_destroy(g);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_window_and_query),
+		cmocka_unit_test(test_create_remove_reset),
+		cmocka_unit_test(test_large_windows),
+		cmocka_unit_test(test_create_rejects_bad_config),
+	};
+
+	return cmocka_run_group_tests_name("phb", tests, NULL, NULL);
+}

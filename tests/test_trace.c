@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Trace replay: a synthetic guest session in the current and the older field
+ * format replays without a mismatch; altered results, unknown tables and
+ * garbage lines are caught with their line numbers.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tce/trace.h"
+
+static const char *const session[] = {
+	"100@1.000001:spapr_iommu_new_table liobn=0x80000000 table=0x55d0 fd=-1",
+	"101@1.000002:spapr_pci_lsi_set pci@800000020000000 PIN0 IRQ 4097",
+	"101@1.000003:spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x200000 tcevalue=0x0 npages=512 ret=0",
+	"101@1.000004:spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 1 windows available, max window size=0x80000000, mask=0x107",
+	"101@1.000005:spapr_iommu_new_table liobn=0x80000001 table=0x7f00 fd=-1",
+	"101@1.000006:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x800000000000000, liobn=0x80000001",
+	"101@1.000007:spapr_iommu_pci_indirect liobn=0x80000001 ioba=0x800000000000000 tcelist=0x2420000 iobaN=0x7f tceN=0x7f000003 ret=0",
+	"100@1.000008:spapr_iommu_xlate liobn=0x80000001 0x20b1002 -> 0x2000000 perm=3 mask=0xffffff",
+	"101@1.000009:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x8edf003 ret=0",
+	"100@1.000010:spapr_iommu_xlate liobn=0x80000000 0x1abc -> 0x8edf000 perm=3 mask=0xfff",
+	"101@1.000011:spapr_iommu_pci_put liobn=0x80000000 ioba=0x40000000 tce=0x1003 ret=-4",
+	"101@1.000012:spapr_iommu_pci_get liobn=0x80000000 ioba=0x1000 ret=0 tce=0x8edf003",
+	"101@1.000013:spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x2000 tcevalue=0x0 npages=1 ret=0",
+	"100@1.000014:spapr_iommu_xlate liobn=0x80000000 0x1abc -> 0x0 perm=0 mask=0xfff",
+	"101@1.000015:spapr_iommu_pci_indirect liobn=0x80000000 ioba=0x3fff0000 tcelist=0x2420000 iobaN=0xf tceN=0x448f003 ret=-4",
+	"101@1.000016:spapr_iommu_ddw_remove liobn=0x80000001",
+	"101@1.000017:spapr_iommu_ddw_reset buid=0x800000020000000 addr=0x0",
+};
+
+/* QEMU's older format: hex without 0x, and the window-relative page in xlate. */
+static const char *const old_session[] = {
+	"7@2.000001:spapr_iommu_new_table liobn=80000000 table=0x55d0 fd=-1",
+	"7@2.000002:spapr_iommu_pci_put liobn=80000000 ioba=0x3000 tce=0x9000003 ret=0",
+	"7@2.000003:spapr_iommu_xlate liobn=80000000 0x3010 -> 0x3000 perm=3 mask=fff",
+	"7@2.000004:spapr_iommu_ddw_query buid=800000020000000 addr=0, 1 windows available, max window size=80000000, mask=107",
+};
+
+static struct tce_replay *replay_of(const char *const *lines, size_t n, int expect_each)
+{
+	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 0};
+	struct tce_replay *r;
+	size_t i;
+
+	assert_int_equal(tce_replay_create(&cfg, &r), 0);
+	for (i = 0; i < n; i++) {
+		int rc = tce_replay_line(r, lines[i], strlen(lines[i]), i + 1);
+
+		if (expect_each >= 0 && rc != expect_each)
+			print_error("line %zu: %d\n", i + 1, rc);
+		if (expect_each >= 0)
+			assert_int_equal(rc, expect_each);
+	}
+	return r;
+}
+
+static void test_session_matches(void **state)
+{
+	struct tce_replay *r = replay_of(session, sizeof(session) / sizeof(session[0]), 0);
+	struct tce_replay_stats s;
+	struct tce_phb_window w;
+	const struct tce_replay_problem *problems;
+
+	(void)state;
+	tce_replay_stats(r, &s);
+	assert_int_equal(s.lines, 17);
+	assert_int_equal(s.mismatches, 0);
+	assert_int_equal(s.unparsable, 0);
+	assert_int_equal(s.events[TCE_TRACE_PUT].seen, 2);
+	assert_int_equal(s.events[TCE_TRACE_PUT].matched, 2);
+	assert_int_equal(s.events[TCE_TRACE_STUFF].matched, 2);
+	assert_int_equal(s.events[TCE_TRACE_INDIRECT].matched, 1);
+	assert_int_equal(s.events[TCE_TRACE_INDIRECT].unverified, 1);
+	assert_int_equal(s.events[TCE_TRACE_XLATE].matched, 3);
+	assert_int_equal(s.events[TCE_TRACE_GET].matched, 1);
+	assert_int_equal(s.events[TCE_TRACE_DDW_QUERY].matched, 1);
+	assert_int_equal(s.events[TCE_TRACE_DDW_CREATE].matched, 1);
+	assert_int_equal(s.events[TCE_TRACE_DDW_REMOVE].matched, 1);
+	assert_int_equal(s.events[TCE_TRACE_DDW_RESET].matched, 1);
+	assert_int_equal(s.events[TCE_TRACE_NEW_TABLE].seen, 2);
+	assert_int_equal(s.events[TCE_TRACE_OTHER].seen, 1);
+	assert_int_equal(tce_replay_problems(r, &problems), 0);
+	/* After remove and reset: the default window alone. */
+	assert_int_equal(tce_phb_window(tce_replay_phb(r, 0), 1, &w), 0);
+	assert_false(w.enabled);
+	assert_null(tce_replay_phb(r, 1));
+	assert_string_equal(tce_trace_event_name(TCE_TRACE_XLATE), "spapr_iommu_xlate");
+	assert_string_equal(tce_trace_event_name(TCE_TRACE_EVENT_COUNT), "unknown");
+	tce_replay_destroy(r);
+}
+
+static void test_old_format(void **state)
+{
+	struct tce_replay *r = replay_of(old_session, sizeof(old_session) / sizeof(old_session[0]), 0);
+	struct tce_replay_stats s;
+
+	(void)state;
+	tce_replay_stats(r, &s);
+	assert_int_equal(s.mismatches, 0);
+	assert_int_equal(s.events[TCE_TRACE_XLATE].matched, 1);
+	assert_int_equal(s.events[TCE_TRACE_DDW_QUERY].matched, 1);
+	tce_replay_destroy(r);
+}
+
+/* Each altered line must be reported as a mismatch at its line number. */
+static void test_alterations_are_caught(void **state)
+{
+	static const struct {
+		size_t index;
+		const char *line;
+	} changes[] = {
+		{8, "101@1.000009:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x8edf003 ret=-4"},
+		{9, "100@1.000010:spapr_iommu_xlate liobn=0x80000000 0x1abc -> 0x8ede000 perm=3 mask=0xfff"},
+		{9, "100@1.000010:spapr_iommu_xlate liobn=0x80000000 0x1abc -> 0x8edf000 perm=1 mask=0xfff"},
+		{7, "100@1.000008:spapr_iommu_xlate liobn=0x80000001 0x20b1002 -> 0x2000000 perm=3 mask=0xfff"},
+		{10, "101@1.000011:spapr_iommu_pci_put liobn=0x80000000 ioba=0x40000000 tce=0x1003 ret=0"},
+		{11, "101@1.000012:spapr_iommu_pci_get liobn=0x80000000 ioba=0x1000 ret=0 tce=0x8edf001"},
+		{3, "101@1.000004:spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 2 windows available, max window size=0x80000000, mask=0x107"},
+		{5, "101@1.000006:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x0, liobn=0x80000001"},
+		{8, "101@1.000009:spapr_iommu_pci_put liobn=0x80000009 ioba=0x1000 tce=0x8edf003 ret=0"},
+	};
+	const char *lines[sizeof(session) / sizeof(session[0])];
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(changes) / sizeof(changes[0]); c++) {
+		const struct tce_replay_problem *problems;
+		struct tce_replay_stats s;
+		struct tce_replay *r;
+
+		memcpy(lines, session, sizeof(lines));
+		lines[changes[c].index] = changes[c].line;
+		r = replay_of(lines, sizeof(lines) / sizeof(lines[0]), -1);
+		tce_replay_stats(r, &s);
+		assert_true(s.mismatches >= 1);
+		assert_true(tce_replay_problems(r, &problems) >= 1);
+		assert_int_equal(problems[0].line_no, changes[c].index + 1);
+		assert_non_null(strstr(problems[0].line, changes[c].line + 14));
+		tce_replay_destroy(r);
+	}
+}
+
+static void test_unparsable_lines(void **state)
+{
+	static const char *const bad[] = {
+		"hello world",
+		"12@3.4 missing colon",
+		"12@3.4:",
+		"12@3.4:spapr_iommu_pci_put liobn=0x80000000 ioba=zz tce=0x0 ret=0",
+		"12@3.4:spapr_iommu_xlate liobn=0x80000000 0x10 => 0x0 perm=0 mask=0xfff",
+		"12@3.4:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, liobn=0x80000001",
+	};
+	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 2};
+	const struct tce_replay_problem *problems;
+	struct tce_replay_stats s;
+	struct tce_replay *r;
+	char longline[2048];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tce_replay_create(&cfg, &r), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(tce_replay_line(r, bad[i], strlen(bad[i]), 10 + i), -EINVAL);
+	memset(longline, 'x', sizeof(longline));
+	assert_int_equal(tce_replay_line(r, longline, sizeof(longline), 99), -EINVAL);
+	/* An empty line and an unknown event are fine. */
+	assert_int_equal(tce_replay_line(r, "\n", 1, 100), 0);
+	assert_int_equal(tce_replay_line(r, "1@2.3:vfio_region_write x", 25, 101), 0);
+	tce_replay_stats(r, &s);
+	assert_int_equal(s.unparsable, 7);
+	assert_int_equal(tce_replay_problems(r, &problems), 2); /* keep_problems = 2 */
+	assert_int_equal(problems[0].line_no, 10);
+	assert_non_null(strstr(problems[0].what, "unparsable"));
+	tce_replay_destroy(r);
+	cfg.profile = (enum tce_hcall_profile)9;
+	assert_int_equal(tce_replay_create(&cfg, &r), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_session_matches),
+		cmocka_unit_test(test_old_format),
+		cmocka_unit_test(test_alterations_are_caught),
+		cmocka_unit_test(test_unparsable_lines),
+	};
+
+	return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
+}
