@@ -46,5 +46,7 @@ int tcectl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 /* Subcommands: argc/argv start at the subcommand name. */
 int tcectl_cmd_size(int argc, char **argv);
 int tcectl_cmd_replay(int argc, char **argv);
+int tcectl_cmd_plan(int argc, char **argv);
+int tcectl_cmd_simulate(int argc, char **argv);
 
 #endif /* TCECTL_CLI_H */

@@ -13,7 +13,9 @@ static const char main_help[] =
 	"\n"
 	"Commands:\n"
 	"  size        geometry and locked-memory charge of one TCE table\n"
+	"  plan        exact locked memory (RLIMIT_MEMLOCK) for a VM, beside libvirt's formula\n"
 	"  replay      replay QEMU trace logs and check every recorded result\n"
+	"  simulate    a whole VM IOMMU life cycle through the library (the main job)\n"
 	"\n"
 	"  tcectl COMMAND --help   options of one command\n"
 	"  tcectl --version        the libtce version\n"
@@ -28,6 +30,8 @@ struct command {
 static const struct command commands[] = {
 	{"size", tcectl_cmd_size},
 	{"replay", tcectl_cmd_replay},
+	{"plan", tcectl_cmd_plan},
+	{"simulate", tcectl_cmd_simulate},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcectl plan — the exact RLIMIT_MEMLOCK a ppc64 VM with passthrough needs,
+ * found by building its IOMMU through libtce, beside libvirt's formula.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "vm.h"
+#include "vm_json.h"
+#include "vm_opts.h"
+
+static const char plan_help[] =
+	"Usage: tcectl plan [OPTIONS] [VM.json]\n"
+	"Compute the exact locked memory (RLIMIT_MEMLOCK) a ppc64 VM with VFIO passthrough\n"
+	"needs, by running its IOMMU setup through libtce, beside libvirt's formula.\n"
+	"The VM comes from a JSON file (docs/scenarios.md), flags, or both (flags win).\n"
+	"\n"
+	"  --ram SIZE              guest RAM at boot (default 16G)\n"
+	"  --max-ram SIZE          maximum RAM with hotplug (default: --ram)\n"
+	"  --ram-page-size SIZE    page backing guest RAM: 64K (default), 2M, 16M, 1G\n"
+	"  --phbs N                PHBs, 1..16 (default 2)\n"
+	"  --groups N              VFIO groups behind each PHB, 0..4 (default 1)\n"
+	"  --ddw-page-sizes LIST   DDW page sizes the PHBs allow (default 4K,64K,2M,16M)\n"
+	"  --host-page-sizes LIST  IOMMU page sizes of the host (default 4K,64K,16M,256M)\n"
+	"  --no-kvm                no KVM acceleration (guest tables in QEMU, not locked)\n"
+	"  --no-ddw                the guest creates no dynamic DMA window\n"
+	"  --userview KIND         mirror (what Linux does, default) or extents\n"
+	"  --json                  print one JSON object (fields in tcectl(1))\n"
+	"  -h, --help              this text\n"
+	"\n"
+	"Exit status: 0 computed; 2 bad arguments or VM file; 3 the VM cannot be built.\n";
+
+static int parse_page_list(const char *text, uint64_t *mask)
+{
+	char buf[256], *save = NULL, *tok;
+	uint64_t page;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (tcectl_parse_size(tok, &page) || page < 4096 || (page & (page - 1)))
+			return -EINVAL;
+		*mask |= page;
+	}
+	return *mask ? 0 : -EINVAL;
+}
+
+/* Flags shared by plan and simulate; returns 1 when @opt is not one of them. */
+int vm_flag(const char *cmd, int opt, const char *arg, struct vm_desc *d, bool *max_given)
+{
+	uint64_t v;
+	unsigned i;
+
+	switch (opt) {
+	case OPT_RAM:
+		if (tcectl_parse_size(arg, &d->ram) || d->ram == 0)
+			return tcectl_usage_error(cmd, "--ram: '%s' is not a size such as 16G", arg);
+		return 0;
+	case OPT_MAX_RAM:
+		if (tcectl_parse_size(arg, &d->max_ram) || d->max_ram == 0)
+			return tcectl_usage_error(cmd, "--max-ram: '%s' is not a size such as 32G", arg);
+		*max_given = true;
+		return 0;
+	case OPT_RAM_PAGE:
+		if (tcectl_parse_size(arg, &v) ||
+		    (v != (UINT64_C(1) << 16) && v != (UINT64_C(1) << 21) && v != (UINT64_C(1) << 24) &&
+		     v != (UINT64_C(1) << 30)))
+			return tcectl_usage_error(cmd, "--ram-page-size: '%s' is not 64K, 2M, 16M or 1G",
+						  arg);
+		d->ram_page_shift = (unsigned)__builtin_ctzll(v);
+		return 0;
+	case OPT_PHBS:
+		if (tcectl_parse_uint(arg, 1, VM_MAX_PHBS, &v))
+			return tcectl_usage_error(cmd, "--phbs: '%s' is not 1..16", arg);
+		d->nphbs = (unsigned)v;
+		return 0;
+	case OPT_GROUPS:
+		if (tcectl_parse_uint(arg, 0, 4, &v))
+			return tcectl_usage_error(cmd, "--groups: '%s' is not 0..4", arg);
+		for (i = 0; i < VM_MAX_PHBS; i++)
+			d->groups[i] = (unsigned)v;
+		return 0;
+	case OPT_DDW_PAGES:
+		if (parse_page_list(arg, &d->ddw_pgsz))
+			return tcectl_usage_error(cmd,
+						  "--ddw-page-sizes: '%s' is not a list such as 4K,64K,16M",
+						  arg);
+		return 0;
+	case OPT_HOST_PAGES:
+		if (parse_page_list(arg, &d->host_pgsz))
+			return tcectl_usage_error(cmd,
+						  "--host-page-sizes: '%s' is not a list such as 4K,64K,16M",
+						  arg);
+		return 0;
+	case OPT_NO_KVM:
+		d->kvm = false;
+		return 0;
+	case OPT_NO_DDW:
+		d->guest_ddw = false;
+		return 0;
+	case OPT_USERVIEW:
+		if (strcmp(arg, "mirror") == 0)
+			d->userview = TCE_USERVIEW_MIRROR;
+		else if (strcmp(arg, "extents") == 0)
+			d->userview = TCE_USERVIEW_EXTENTS;
+		else
+			return tcectl_usage_error(cmd, "--userview: '%s' is not mirror or extents", arg);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+struct phb_plan {
+	unsigned groups;
+	uint64_t guest_views;
+	unsigned nwindows;
+	struct {
+		unsigned slot, page_shift, levels, window_shift;
+		uint64_t table, userview;
+	} win[2];
+};
+
+static void collect_phb(struct vm *vm, unsigned p, struct phb_plan *out)
+{
+	unsigned s;
+
+	memset(out, 0, sizeof(*out));
+	out->groups = vm->desc.groups[p];
+	for (s = 0; s < 2; s++) {
+		struct tce_guest_table_info info;
+		struct tce_window_usage usage;
+		const struct tce_geometry *geo;
+
+		if (tce_guest_table_info(vm->guest, 0x80000000u | (p << 8) | s, &info) == 0 && vm->desc.kvm)
+			out->guest_views += info.charged_bytes;
+		if (!vm->hw[p][s])
+			continue;
+		geo = tce_window_geometry(vm->hw[p][s]);
+		tce_window_usage(vm->hw[p][s], &usage);
+		out->win[out->nwindows].slot = s;
+		out->win[out->nwindows].page_shift = geo->page_shift;
+		out->win[out->nwindows].levels = geo->levels;
+		out->win[out->nwindows].window_shift = geo->window_shift;
+		out->win[out->nwindows].table = usage.table_charged;
+		out->win[out->nwindows].userview = usage.userview_charged;
+		out->nwindows++;
+	}
+}
+
+static void print_plan_text(struct vm *vm)
+{
+	const struct vm_desc *d = &vm->desc;
+	struct vm_locked l;
+	uint64_t hpt = vm_hpt_bytes(d), libvirt = vm_libvirt_memlock(d), required;
+	char b1[32], b2[32], b3[32], b4[32];
+	unsigned p, w;
+
+	vm_locked(vm, &l);
+	required = l.total + hpt;
+	printf("VM: %s RAM (max %s) on %s pages, %u PHB%s, KVM acceleration %s\n",
+	       tcectl_format_bytes(d->ram, b1, sizeof(b1)), tcectl_format_bytes(d->max_ram, b2, sizeof(b2)),
+	       tcectl_format_bytes(UINT64_C(1) << d->ram_page_shift, b3, sizeof(b3)), d->nphbs,
+	       d->nphbs == 1 ? "" : "s", d->kvm ? "on" : "off");
+	if (d->guest_ddw)
+		printf("guest: one DDW per PHB of %s pages covering %s\n",
+		       tcectl_format_bytes(UINT64_C(1) << vm->ddw_page_shift, b1, sizeof(b1)),
+		       tcectl_format_bytes(UINT64_C(1) << vm->ddw_window_shift, b2, sizeof(b2)));
+	else
+		printf("guest: no DDW (the default window only)\n");
+	printf("\nlocked memory for the IOMMU (exact)\n");
+	printf("  %-36s %16" PRIu64 "  %s\n", "preregistered RAM (once per process)", l.registered,
+	       tcectl_format_bytes(l.registered, b1, sizeof(b1)));
+	printf("  %-36s %16" PRIu64 "  %s\n", "host TCE tables", l.tables,
+	       tcectl_format_bytes(l.tables, b1, sizeof(b1)));
+	printf("  %-36s %16" PRIu64 "  %s\n", "host userspace views", l.userviews,
+	       tcectl_format_bytes(l.userviews, b1, sizeof(b1)));
+	printf("  %-36s %16" PRIu64 "  %s\n", "KVM guest-view tables", l.guest_views,
+	       tcectl_format_bytes(l.guest_views, b1, sizeof(b1)));
+	printf("  %-36s %16" PRIu64 "  %s\n", "IOMMU total", l.total,
+	       tcectl_format_bytes(l.total, b1, sizeof(b1)));
+	printf("\nper PHB\n");
+	for (p = 0; p < d->nphbs; p++) {
+		struct phb_plan pp;
+
+		collect_phb(vm, p, &pp);
+		printf("  PHB %u: %u VFIO group%s, KVM guest views %s\n", p, pp.groups,
+		       pp.groups == 1 ? "" : "s", tcectl_format_bytes(pp.guest_views, b1, sizeof(b1)));
+		for (w = 0; w < pp.nwindows; w++)
+			printf("    host window %u: %s pages, %s, %u level%s: table %s + view %s\n",
+			       pp.win[w].slot,
+			       tcectl_format_bytes(UINT64_C(1) << pp.win[w].page_shift, b1, sizeof(b1)),
+			       tcectl_format_bytes(UINT64_C(1) << pp.win[w].window_shift, b2, sizeof(b2)),
+			       pp.win[w].levels, pp.win[w].levels == 1 ? "" : "s",
+			       tcectl_format_bytes(pp.win[w].table, b3, sizeof(b3)),
+			       tcectl_format_bytes(pp.win[w].userview, b4, sizeof(b4)));
+	}
+	printf("\nnot IOMMU memory: hash page table of a hash-MMU guest, pow2ceil(max RAM) / 128 = %s\n",
+	       tcectl_format_bytes(hpt, b1, sizeof(b1)));
+	printf("required, with the hash page table:   %16" PRIu64 "  %s\n", required,
+	       tcectl_format_bytes(required, b1, sizeof(b1)));
+	printf("libvirt's formula (ppc64):            %16" PRIu64 "  %s\n", libvirt,
+	       tcectl_format_bytes(libvirt, b1, sizeof(b1)));
+	if (libvirt >= required)
+		printf("libvirt's limit is enough; it over-counts by %s\n",
+		       tcectl_format_bytes(libvirt - required, b1, sizeof(b1)));
+	else
+		printf("libvirt's limit is TOO LOW by %s: the VM would fail (\"vfio: DMA mapping failed\")\n"
+		       "or fall back to slow emulated TCE tables\n",
+		       tcectl_format_bytes(required - libvirt, b1, sizeof(b1)));
+}
+
+static json_object *plan_json(struct vm *vm)
+{
+	const struct vm_desc *d = &vm->desc;
+	json_object *obj = json_object_new_object(), *jvm = json_object_new_object();
+	json_object *locked = json_object_new_object(), *phbs = json_object_new_array();
+	uint64_t hpt = vm_hpt_bytes(d), libvirt = vm_libvirt_memlock(d);
+	struct vm_locked l;
+	unsigned p, w;
+
+	vm_locked(vm, &l);
+	json_object_object_add(jvm, "ram", json_object_new_uint64(d->ram));
+	json_object_object_add(jvm, "max_ram", json_object_new_uint64(d->max_ram));
+	json_object_object_add(jvm, "ram_page_size", json_object_new_uint64(UINT64_C(1) << d->ram_page_shift));
+	json_object_object_add(jvm, "phbs", json_object_new_int((int)d->nphbs));
+	json_object_object_add(jvm, "kvm", json_object_new_boolean(d->kvm));
+	json_object_object_add(jvm, "guest_ddw", json_object_new_boolean(d->guest_ddw));
+	json_object_object_add(jvm, "ddw_page_size",
+			       json_object_new_uint64(UINT64_C(1) << vm->ddw_page_shift));
+	json_object_object_add(jvm, "ddw_window_size",
+			       json_object_new_uint64(UINT64_C(1) << vm->ddw_window_shift));
+	json_object_object_add(obj, "vm", jvm);
+	json_object_object_add(locked, "registered", json_object_new_uint64(l.registered));
+	json_object_object_add(locked, "host_tables", json_object_new_uint64(l.tables));
+	json_object_object_add(locked, "host_userviews", json_object_new_uint64(l.userviews));
+	json_object_object_add(locked, "guest_views", json_object_new_uint64(l.guest_views));
+	json_object_object_add(locked, "iommu_total", json_object_new_uint64(l.total));
+	json_object_object_add(obj, "locked", locked);
+	for (p = 0; p < d->nphbs; p++) {
+		struct phb_plan pp;
+		json_object *jp = json_object_new_object(), *wins = json_object_new_array();
+
+		collect_phb(vm, p, &pp);
+		json_object_object_add(jp, "index", json_object_new_int((int)p));
+		json_object_object_add(jp, "groups", json_object_new_int((int)pp.groups));
+		json_object_object_add(jp, "guest_view_bytes", json_object_new_uint64(pp.guest_views));
+		for (w = 0; w < pp.nwindows; w++) {
+			json_object *jw = json_object_new_object();
+
+			json_object_object_add(jw, "slot", json_object_new_int((int)pp.win[w].slot));
+			json_object_object_add(jw, "page_shift", json_object_new_int((int)pp.win[w].page_shift));
+			json_object_object_add(jw, "window_size",
+					       json_object_new_uint64(UINT64_C(1) << pp.win[w].window_shift));
+			json_object_object_add(jw, "levels", json_object_new_int((int)pp.win[w].levels));
+			json_object_object_add(jw, "table_bytes", json_object_new_uint64(pp.win[w].table));
+			json_object_object_add(jw, "userview_bytes", json_object_new_uint64(pp.win[w].userview));
+			json_object_array_add(wins, jw);
+		}
+		json_object_object_add(jp, "host_windows", wins);
+		json_object_array_add(phbs, jp);
+	}
+	json_object_object_add(obj, "phbs", phbs);
+	json_object_object_add(obj, "hpt_bytes", json_object_new_uint64(hpt));
+	json_object_object_add(obj, "required_bytes", json_object_new_uint64(l.total + hpt));
+	json_object_object_add(obj, "libvirt_bytes", json_object_new_uint64(libvirt));
+	json_object_object_add(obj, "libvirt_difference",
+			       json_object_new_int64((int64_t)libvirt - (int64_t)(l.total + hpt)));
+	json_object_object_add(obj, "libvirt_too_low", json_object_new_boolean(libvirt < l.total + hpt));
+	return obj;
+}
+
+int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *options,
+		  const char *help, const char *const *extra_keys, struct vm_desc *desc,
+		  int (*own_flag)(int opt, const char *arg, void *ctx),
+		  int (*own_keys)(json_object *obj, void *ctx, char *err, size_t size), void *ctx)
+{
+	struct {
+		int opt;
+		const char *arg;
+	} flags[64];
+	int nflags = 0, opt, rc, i;
+	bool max_given = false;
+	char err[256];
+
+	vm_desc_default(desc);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return -1;
+		}
+		if (opt == '?' || opt == ':')
+			return tcectl_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		if (nflags == 64)
+			return tcectl_usage_error(cmd, "too many options");
+		flags[nflags].opt = opt;
+		flags[nflags].arg = optarg;
+		nflags++;
+	}
+	if (argc - optind > 1)
+		return tcectl_usage_error(cmd, "more than one file given ('%s')", argv[optind + 1]);
+	if (optind < argc) {
+		json_object *obj;
+
+		if (vm_json_load(argv[optind], &obj, err, sizeof(err)))
+			return tcectl_usage_error(cmd, "%s", err);
+		rc = vm_desc_from_json(obj, desc, extra_keys, err, sizeof(err));
+		if (rc == 0 && own_keys)
+			rc = own_keys(obj, ctx, err, sizeof(err));
+		json_object_put(obj);
+		if (rc)
+			return tcectl_usage_error(cmd, "%s: %s", argv[optind], err);
+	}
+	for (i = 0; i < nflags; i++) {
+		rc = vm_flag(cmd, flags[i].opt, flags[i].arg, desc, &max_given);
+		if (rc == -1)
+			rc = own_flag ? own_flag(flags[i].opt, flags[i].arg, ctx) : -1;
+		if (rc == -1)
+			return tcectl_usage_error(cmd, "unknown option");
+		if (rc)
+			return rc;
+	}
+	if (desc->max_ram == 0)
+		desc->max_ram = desc->ram;
+	if (vm_desc_check(desc, err, sizeof(err)))
+		return tcectl_usage_error(cmd, "%s", err);
+	return 0;
+}
+
+static int plan_flag(int opt, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (opt != OPT_JSON)
+		return -1;
+	*(bool *)ctx = true;
+	return 0;
+}
+
+int tcectl_cmd_plan(int argc, char **argv)
+{
+	static const struct option options[] = {
+		VM_LONG_OPTIONS,
+		{"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vm_desc desc;
+	struct vm vm;
+	bool json = false;
+	int rc;
+
+	rc = vm_parse_args("plan", argc, argv, options, plan_help, NULL, &desc, plan_flag, NULL, &json);
+	if (rc)
+		return rc < 0 ? TCECTL_EXIT_OK : rc;
+	rc = vm_build(&vm, &desc, NULL, NULL);
+	if (rc) {
+		fprintf(stderr, "tcectl plan: %s\n", vm.error);
+		vm_teardown(&vm, NULL);
+		return TCECTL_EXIT_FAIL;
+	}
+	if (json) {
+		json_object *obj = plan_json(&vm);
+
+		puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(obj);
+	} else {
+		print_plan_text(&vm);
+	}
+	if (vm_teardown(&vm, NULL)) {
+		fprintf(stderr, "tcectl plan: internal error: the ledger did not balance at teardown\n");
+		return TCECTL_EXIT_FAIL;
+	}
+	return TCECTL_EXIT_OK;
+}

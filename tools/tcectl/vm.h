@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcectl — a whole VM's IOMMU, built through libtce (for plan and simulate).
+ *
+ * Concepts: a VM has guest RAM (backed by pages of one size), PHBs, and VFIO
+ * groups behind some PHBs. Building it does what QEMU and KVM do at start and
+ * when a Linux guest enables DMA: register all guest RAM once (v2
+ * preregistration, shared by every container of the process), create the
+ * guest's default window on every PHB (a KVM guest-view table when KVM
+ * acceleration is on), mirror every guest window into a host window of the
+ * PHB's container (QEMU's page-size capping and level choice), and let the
+ * guest create one DDW per PHB covering maximum RAM. Every byte is charged to
+ * one account with no limit, so the account's totals are the VM's exact
+ * locked-memory requirement, by category.
+ */
+#ifndef TCECTL_VM_H
+#define TCECTL_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tce/container.h"
+#include "tce/guest.h"
+#include "tce/phb.h"
+
+#define VM_MAX_PHBS 16u
+
+/** What a VM is made of. */
+struct vm_desc {
+	uint64_t ram;              /**< guest RAM at boot, bytes */
+	uint64_t max_ram;          /**< maximum RAM (hotplug), bytes; >= ram */
+	unsigned ram_page_shift;   /**< page backing guest RAM: 16, 21, 24 or 30 */
+	unsigned nphbs;            /**< PHBs, 1..16 */
+	unsigned groups[VM_MAX_PHBS]; /**< VFIO groups behind each PHB (0: emulated devices only) */
+	uint64_t ddw_pgsz;         /**< page sizes the PHBs allow for DDW (QEMU pgsz) */
+	uint64_t host_pgsz;        /**< IOMMU page sizes of the host PEs */
+	bool kvm;                  /**< KVM acceleration (guest views in KVM, windows attached) */
+	bool guest_ddw;            /**< the guest creates one DDW per PHB */
+	enum tce_userview_kind userview; /**< how host windows keep userspace addresses */
+};
+
+/** A built VM. */
+struct vm {
+	struct vm_desc desc;
+	struct tce_hostmem *hm;
+	struct tce_account *account;
+	struct tce_account *unlocked; /* guest tables without KVM: QEMU's heap, not locked */
+	struct tce_prereg *prereg;
+	struct tce_guest *guest;
+	struct tce_phb *phb[VM_MAX_PHBS];
+	struct tce_group *group[VM_MAX_PHBS][4];
+	struct tce_container *c[VM_MAX_PHBS];
+	struct tce_window *hw[VM_MAX_PHBS][2];   /* host window per guest window slot (held) */
+	uint64_t ram_ua;
+	uint64_t list[TCE_HCALL_MAX_COUNT];       /* the INDIRECT list the guest "wrote" at list_gpa */
+	unsigned list_n;
+	uint64_t list_gpa;
+	uint64_t notify_failures;                 /* VFIO map/unmap from notifiers that failed */
+	unsigned ddw_page_shift;                  /* the guest's DDW page */
+	unsigned ddw_window_shift;
+	char error[256];
+};
+
+/** Locked bytes by category (account tags folded for people). */
+struct vm_locked {
+	uint64_t registered;  /**< preregistered RAM */
+	uint64_t tables;      /**< host TCE tables */
+	uint64_t userviews;   /**< host userspace-address views (mirrors) */
+	uint64_t guest_views; /**< KVM guest-view tables */
+	uint64_t total;
+};
+
+/* Defaults: 16 GiB, 64 KiB pages, 2 PHBs with one group each, KVM, a DDW per PHB; max_ram 0 = ram. */
+void vm_desc_default(struct vm_desc *desc);
+
+/* Check a description; on error write a message naming the field into @err. */
+int vm_desc_check(const struct vm_desc *desc, char *err, size_t err_size);
+
+/* Called after each phase of vm_build(): its name and how many operations it made. */
+typedef void (*vm_phase_fn)(void *ctx, struct vm *vm, const char *phase, uint64_t ops);
+
+/*
+ * Build the VM up to (and including) the guest's DDWs, in three phases:
+ * "register RAM", "default windows", "DDW query and create". 0, or -errno
+ * with vm->error set. @phase may be NULL.
+ */
+int vm_build(struct vm *vm, const struct vm_desc *desc, vm_phase_fn phase, void *ctx);
+
+/* What was left when the VM was torn down. */
+struct vm_final {
+	uint64_t locked;      /* bytes still charged */
+	uint64_t pinned;      /* bytes still pinned */
+	uint64_t charged;     /* bytes ever charged */
+	uint64_t released;    /* bytes ever released */
+};
+
+/* Tear it all down (in VMM order); 0 when the ledger balances and nothing is pinned. */
+int vm_teardown(struct vm *vm, struct vm_final *final);
+
+/* Locked bytes by category now. */
+void vm_locked(const struct vm *vm, struct vm_locked *locked);
+
+/* The host page QEMU picks for a guest window of @guest_page_shift. 0 when none fits. */
+unsigned vm_host_page_shift(const struct vm_desc *desc, unsigned guest_page_shift);
+
+/* The page the guest picks for its DDW: the largest the PHB allows. */
+unsigned vm_guest_ddw_page_shift(const struct vm_desc *desc);
+
+/* libvirt's getPPC64MemLockLimitBytes() for the same VM (no hard_limit, not locked). */
+uint64_t vm_libvirt_memlock(const struct vm_desc *desc);
+
+/* The hash page table QEMU allocates for a hash-MMU guest: pow2ceil(max RAM) / 128, at least 256 KiB. */
+uint64_t vm_hpt_bytes(const struct vm_desc *desc);
+
+/*
+ * Parse a VM command line: flags (@options, with the VM flags among them) and an
+ * optional JSON file whose fields the flags override. @own_flag handles the
+ * command's other flags, @own_keys its other JSON fields (@extra_keys, which the
+ * VM parser skips). Returns 0; -1 after --help; else an exit status (usage error).
+ */
+struct option;
+struct json_object;
+int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *options,
+		  const char *help, const char *const *extra_keys, struct vm_desc *desc,
+		  int (*own_flag)(int opt, const char *arg, void *ctx),
+		  int (*own_keys)(struct json_object *obj, void *ctx, char *err, size_t size), void *ctx);
+
+/* One VM flag (see VM_LONG_OPTIONS in vm_opts.h); -1 when @opt is not a VM flag. */
+int vm_flag(const char *cmd, int opt, const char *arg, struct vm_desc *d, bool *max_given);
+
+#endif /* TCECTL_VM_H */
