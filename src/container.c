@@ -1064,29 +1064,55 @@ int tce_container_destroy(struct tce_container *c)
 
 /* ---- the ioctl surface ---- */
 
-static int ioctl_check_argsz(uint32_t argsz, size_t minsz)
-{
-	return argsz < minsz ? -EINVAL : 0;
-}
+/* What must hold before a command looks at its struct. */
+enum ioctl_gate {
+	GATE_NONE,
+	GATE_GROUP,   /* a group attached, else -ENXIO */
+	GATE_ENABLED, /* the container enabled, else -EPERM */
+};
 
-int tce_container_ioctl(struct tce_container *c, unsigned long cmd, uintptr_t arg)
+/*
+ * The checks every struct command starts with, in the kernel's order: its gate,
+ * the struct pointer (-EFAULT), argsz covering @minsz, and no flags when the
+ * command takes none (-EINVAL). Every struct starts with u32 argsz, u32 flags.
+ */
+static int ioctl_prologue(struct tce_container *c, enum ioctl_gate gate, uintptr_t arg,
+			  size_t minsz, bool check_flags)
 {
-	switch (cmd) {
-	case VFIO_CHECK_EXTENSION:
-		return arg == VFIO_SPAPR_TCE_IOMMU || arg == VFIO_SPAPR_TCE_v2_IOMMU;
-	case VFIO_IOMMU_SPAPR_TCE_GET_INFO: {
-		struct vfio_iommu_spapr_tce_info *info = (void *)arg;
-		int rc;
+	struct {
+		uint32_t argsz, flags;
+	} head;
+	int rc = 0;
 
+	if (gate != GATE_NONE) {
 		pthread_mutex_lock(&c->lock);
-		rc = c->ngroups ? 0 : -ENXIO;
+		if (gate == GATE_GROUP)
+			rc = c->ngroups ? 0 : -ENXIO;
+		else
+			rc = c->enabled ? 0 : -EPERM;
 		pthread_mutex_unlock(&c->lock);
 		if (rc)
 			return rc;
-		if (!info)
-			return -EFAULT;
-		return tce_container_get_info(c, info);
 	}
+	if (!arg)
+		return -EFAULT;
+	memcpy(&head, (const void *)arg, sizeof(head));
+	if (head.argsz < minsz || (check_flags && head.flags))
+		return -EINVAL;
+	return 0;
+}
+
+int tce_container_ioctl(struct tce_container *container, unsigned long cmd, uintptr_t arg)
+{
+	struct tce_container *c = container;
+	int rc;
+
+	switch (cmd) {
+	case VFIO_CHECK_EXTENSION:
+		return arg == VFIO_SPAPR_TCE_IOMMU || arg == VFIO_SPAPR_TCE_v2_IOMMU;
+	case VFIO_IOMMU_SPAPR_TCE_GET_INFO:
+		rc = ioctl_prologue(c, GATE_GROUP, arg, 0, false);
+		return rc ? rc : tce_container_get_info(c, (struct vfio_iommu_spapr_tce_info *)arg);
 	case VFIO_IOMMU_ENABLE:
 		return tce_container_enable(c);
 	case VFIO_IOMMU_DISABLE:
@@ -1094,18 +1120,13 @@ int tce_container_ioctl(struct tce_container *c, unsigned long cmd, uintptr_t ar
 	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:
 	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY: {
 		struct vfio_iommu_spapr_register_memory *reg = (void *)arg;
-		int rc;
 
 		if (!c->v2)
 			return -ENOTTY;
-		if (!reg)
-			return -EFAULT;
-		rc = ioctl_check_argsz(reg->argsz,
-				       offsetofend(struct vfio_iommu_spapr_register_memory, size));
+		rc = ioctl_prologue(c, GATE_NONE, arg,
+				    offsetofend(struct vfio_iommu_spapr_register_memory, size), true);
 		if (rc)
 			return rc;
-		if (reg->flags)
-			return -EINVAL;
 		return cmd == VFIO_IOMMU_SPAPR_REGISTER_MEMORY
 			       ? tce_container_register(c, reg->vaddr, reg->size)
 			       : tce_container_unregister(c, reg->vaddr, reg->size);
@@ -1113,84 +1134,41 @@ int tce_container_ioctl(struct tce_container *c, unsigned long cmd, uintptr_t ar
 	case VFIO_IOMMU_SPAPR_TCE_CREATE: {
 		struct vfio_iommu_spapr_tce_create *create = (void *)arg;
 		uint64_t start = 0;
-		int rc;
 
 		if (!c->v2)
 			return -ENOTTY;
-		pthread_mutex_lock(&c->lock);
-		rc = c->ngroups ? 0 : -ENXIO;
-		pthread_mutex_unlock(&c->lock);
+		rc = ioctl_prologue(c, GATE_GROUP, arg,
+				    offsetofend(struct vfio_iommu_spapr_tce_create, start_addr), true);
 		if (rc)
 			return rc;
-		if (!create)
-			return -EFAULT;
-		rc = ioctl_check_argsz(create->argsz,
-				       offsetofend(struct vfio_iommu_spapr_tce_create, start_addr));
-		if (rc)
-			return rc;
-		if (create->flags)
-			return -EINVAL;
 		rc = tce_container_create_window(c, create->page_shift, create->window_size,
 						 create->levels, &start);
 		if (rc == 0)
 			create->start_addr = start;
 		return rc;
 	}
-	case VFIO_IOMMU_SPAPR_TCE_REMOVE: {
-		struct vfio_iommu_spapr_tce_remove *remove = (void *)arg;
-		int rc;
-
+	case VFIO_IOMMU_SPAPR_TCE_REMOVE:
 		if (!c->v2)
 			return -ENOTTY;
-		pthread_mutex_lock(&c->lock);
-		rc = c->ngroups ? 0 : -ENXIO;
-		pthread_mutex_unlock(&c->lock);
-		if (rc)
-			return rc;
-		if (!remove)
-			return -EFAULT;
-		rc = ioctl_check_argsz(remove->argsz,
-				       offsetofend(struct vfio_iommu_spapr_tce_remove, start_addr));
-		if (rc)
-			return rc;
-		if (remove->flags)
-			return -EINVAL;
-		return tce_container_remove_window(c, remove->start_addr);
-	}
+		rc = ioctl_prologue(c, GATE_GROUP, arg,
+				    offsetofend(struct vfio_iommu_spapr_tce_remove, start_addr), true);
+		return rc ? rc
+			  : tce_container_remove_window(
+				    c, ((struct vfio_iommu_spapr_tce_remove *)arg)->start_addr);
 	case VFIO_IOMMU_MAP_DMA: {
 		struct vfio_iommu_type1_dma_map *map = (void *)arg;
-		int rc;
 
-		pthread_mutex_lock(&c->lock);
-		rc = c->enabled ? 0 : -EPERM;
-		pthread_mutex_unlock(&c->lock);
-		if (rc)
-			return rc;
-		if (!map)
-			return -EFAULT;
-		rc = ioctl_check_argsz(map->argsz, offsetofend(struct vfio_iommu_type1_dma_map, size));
-		if (rc)
-			return rc;
-		return tce_container_map(c, map->iova, map->size, map->vaddr, map->flags);
+		/* Its flags are checked by the map itself (READ and WRITE are allowed). */
+		rc = ioctl_prologue(c, GATE_ENABLED, arg,
+				    offsetofend(struct vfio_iommu_type1_dma_map, size), false);
+		return rc ? rc : tce_container_map(c, map->iova, map->size, map->vaddr, map->flags);
 	}
 	case VFIO_IOMMU_UNMAP_DMA: {
 		struct vfio_iommu_type1_dma_unmap *unmap = (void *)arg;
-		int rc;
 
-		pthread_mutex_lock(&c->lock);
-		rc = c->enabled ? 0 : -EPERM;
-		pthread_mutex_unlock(&c->lock);
-		if (rc)
-			return rc;
-		if (!unmap)
-			return -EFAULT;
-		rc = ioctl_check_argsz(unmap->argsz,
-				       offsetofend(struct vfio_iommu_type1_dma_unmap, size));
-		if (rc)
-			return rc;
-		if (unmap->flags)
-			return -EINVAL;
-		return tce_container_unmap(c, unmap->iova, unmap->size);
+		rc = ioctl_prologue(c, GATE_ENABLED, arg,
+				    offsetofend(struct vfio_iommu_type1_dma_unmap, size), true);
+		return rc ? rc : tce_container_unmap(c, unmap->iova, unmap->size);
 	}
 	default:
 		return -ENOTTY;

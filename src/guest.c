@@ -549,6 +549,30 @@ static uint64_t pages_in_window(const struct gtable *t, uint64_t ioba, uint64_t 
 	return npages < t->size - *idx ? npages : t->size - *idx;
 }
 
+/*
+ * The range a multi-page call may write, as its profile decides: the IOBA
+ * taken (masked or refused), a count of 0, and a range running past the
+ * window (refused whole, or written up to the window's end as QEMU does).
+ * Returns H_SUCCESS with *@idx and *@n (pages to write; *@n == 0 with
+ * @npages == 0 is a no-op), or the code to return.
+ */
+static long call_range(const struct tce_guest *g, const struct gtable *t, uint64_t ioba,
+		       uint64_t npages, uint64_t *idx, uint64_t *n)
+{
+	long ret = take_ioba(g, t, &ioba);
+
+	*n = 0;
+	if (ret != H_SUCCESS)
+		return ret;
+	if (npages == 0)
+		return g->rules->zero_count_is_error || !pages_in_window(t, ioba, 1, idx) ? H_PARAMETER
+											    : H_SUCCESS;
+	*n = pages_in_window(t, ioba, npages, idx);
+	if (*n < npages && g->rules->validate_before_write)
+		return H_PARAMETER; /* the whole range, before anything is written */
+	return H_SUCCESS;
+}
+
 static void notify_range(struct tce_guest *g, const struct gtable *t, uint64_t idx, uint64_t n)
 {
 	uint64_t i;
@@ -707,20 +731,9 @@ long tce_h_put_tce_indirect(struct tce_guest *guest, uint64_t liobn, uint64_t io
 		ret = H_PARAMETER;
 		goto out;
 	}
-	ret = take_ioba(guest, t, &ioba);
-	if (ret != H_SUCCESS)
+	ret = call_range(guest, t, ioba, npages, &idx, &n);
+	if (ret != H_SUCCESS || npages == 0)
 		goto out;
-	if (npages == 0) {
-		ret = guest->rules->zero_count_is_error || !pages_in_window(t, ioba, 1, &idx)
-			      ? H_PARAMETER
-			      : H_SUCCESS;
-		goto out;
-	}
-	n = pages_in_window(t, ioba, npages, &idx);
-	if (n < npages && guest->rules->validate_before_write) {
-		ret = H_PARAMETER; /* the whole range, before anything is written */
-		goto out;
-	}
 	if (read_guest(guest, tce_list, list, npages * 8) != 0) {
 		ret = guest->rules->check_tce_address ? guest->rules->bad_tce_address : H_PARAMETER;
 		goto out;
@@ -757,20 +770,9 @@ long tce_h_stuff_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uin
 		ret = H_PARAMETER;
 		goto out;
 	}
-	ret = take_ioba(guest, t, &ioba);
-	if (ret != H_SUCCESS)
+	ret = call_range(guest, t, ioba, npages, &idx, &n);
+	if (ret != H_SUCCESS || npages == 0)
 		goto out;
-	if (npages == 0) {
-		ret = guest->rules->zero_count_is_error || !pages_in_window(t, ioba, 1, &idx)
-			      ? H_PARAMETER
-			      : H_SUCCESS;
-		goto out;
-	}
-	n = pages_in_window(t, ioba, npages, &idx);
-	if (n < npages && guest->rules->validate_before_write) {
-		ret = H_PARAMETER;
-		goto out;
-	}
 	if (!guest->rules->stuff_allows_perm && (tce_value & TCE_PERM_MASK)) {
 		ret = H_PARAMETER;
 		goto out;
