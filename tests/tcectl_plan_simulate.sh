@@ -34,6 +34,16 @@ run 0 plan "$EX/vm-16g-2phb.json" --json
 expect '"iommu_total":17201233920$'
 run 0 plan "$EX/vm-16g-2phb.json" --ram 32G --json
 expect '"registered":34359738368,'
+# Per-PHB DDW page sizes and the host profile, from a file.
+echo '{"phbs": [{"groups": 1, "ddw_page_sizes": ["4K"]}, {"groups": 0}], "host_profile": "exact"}' >"$TMP/perphb.json"
+run 0 plan "$TMP/perphb.json" --json
+expect '"ddw_page_size":4096,'
+expect '"host_profile":"exact",'
+echo '{"phbs": [{"groups": 1, "colour": 1}]}' >"$TMP/phbfield.json"
+run 2 plan "$TMP/phbfield.json"
+expect_err "unknown field 'phbs\[\].colour'"
+run 2 plan --host-profile windows
+expect_err "\-\-host-profile: 'windows'"
 # A VM libvirt under-counts: 4K DDW pages.
 run 0 plan --ram 64G --phbs 1 --ddw-page-sizes 4K
 expect "libvirt's limit is TOO LOW by"

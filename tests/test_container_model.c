@@ -29,7 +29,7 @@
 #define DDW (UINT64_C(1) << 59)
 #define TRACKED 4096 /* entries of each window the model tracks (maps stay below) */
 #define NREGIONS 5
-#define SEQUENCES 400 /* LIBTCE_MODEL_SEQUENCES overrides (CI's valgrind run uses fewer) */
+#define SEQUENCES 2000 /* LIBTCE_MODEL_SEQUENCES overrides (CI's valgrind run uses fewer) */
 #define STEPS 50
 
 /* Candidate regions: four 64 MiB pieces of 64 KiB-page RAM, one of 16 MiB pages. */

@@ -192,6 +192,35 @@ static void test_extents_userview(void **state)
 	       2 * (kvm_view(262144) + kvm_view(1024)));
 }
 
+/* Each PHB with its own DDW page sizes: PHB 0 only 4K, PHB 1 up to 16M. */
+static void test_per_phb_ddw_pages(void **state)
+{
+	struct vm_desc d;
+
+	(void)state;
+	vm_desc_default(&d);
+	d.phb_ddw_pgsz[0] = UINT64_C(1) << 12;
+	assert_int_equal(vm_guest_ddw_page_shift(&d, 0), 12);
+	assert_int_equal(vm_guest_ddw_page_shift(&d, 1), 24);
+	expect(&d, 16 * GiB,
+	       table_bytes(12, 30) + table_bytes(12, 34) + table_bytes(12, 30) + table_bytes(16, 34),
+	       2 * kvm_view(262144) + kvm_view((16 * GiB) >> 12) + kvm_view(1024));
+}
+
+/* The exact host profile has no 16 MiB node limit: 1 TiB of 64K pages fits one 128 MiB level. */
+static void test_exact_host_profile(void **state)
+{
+	struct vm_desc d;
+
+	(void)state;
+	vm_desc_default(&d);
+	d.ram = d.max_ram = 1024 * GiB;
+	d.nphbs = 1;
+	d.host_profile = TCE_PROFILE_EXACT;
+	expect(&d, 1024 * GiB, table_bytes(12, 30) + (UINT64_C(1) << 24) * 8,
+	       kvm_view(262144) + kvm_view(65536));
+}
+
 /* libvirt's test values (tests/qemumemlocktest.c, 1 GiB guests). */
 static void test_libvirt_formula(void **state)
 {
@@ -290,6 +319,8 @@ int main(void)
 		cmocka_unit_test(test_hotplug_max_ram),
 		cmocka_unit_test(test_one_tebibyte),
 		cmocka_unit_test(test_extents_userview),
+		cmocka_unit_test(test_per_phb_ddw_pages),
+		cmocka_unit_test(test_exact_host_profile),
 		cmocka_unit_test(test_libvirt_formula),
 		cmocka_unit_test(test_libvirt_too_low),
 		cmocka_unit_test(test_bad_descriptions),

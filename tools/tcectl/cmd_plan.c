@@ -32,6 +32,7 @@ static const char plan_help[] =
 	"  --no-kvm                no KVM acceleration (guest tables in QEMU, not locked)\n"
 	"  --no-ddw                the guest creates no dynamic DMA window\n"
 	"  --userview KIND         mirror (what Linux does, default) or extents\n"
+	"  --host-profile NAME     host sizing rules: linux (default) or exact\n"
 	"  --json                  print one JSON object (fields in tcectl(1))\n"
 	"  -h, --help              this text\n"
 	"\n"
@@ -107,6 +108,10 @@ int vm_flag(const char *cmd, int opt, const char *arg, struct vm_desc *d, bool *
 	case OPT_NO_DDW:
 		d->guest_ddw = false;
 		return 0;
+	case OPT_HOST_PROFILE:
+		if (tce_profile_parse(arg, &d->host_profile))
+			return tcectl_usage_error(cmd, "--host-profile: '%s' is not linux or exact", arg);
+		return 0;
 	case OPT_USERVIEW:
 		if (strcmp(arg, "mirror") == 0)
 			d->userview = TCE_USERVIEW_MIRROR;
@@ -172,9 +177,9 @@ static void print_plan_text(struct vm *vm)
 	       tcectl_format_bytes(UINT64_C(1) << d->ram_page_shift, b3, sizeof(b3)), d->nphbs,
 	       d->nphbs == 1 ? "" : "s", d->kvm ? "on" : "off");
 	if (d->guest_ddw)
-		printf("guest: one DDW per PHB of %s pages covering %s\n",
-		       tcectl_format_bytes(UINT64_C(1) << vm->ddw_page_shift, b1, sizeof(b1)),
-		       tcectl_format_bytes(UINT64_C(1) << vm->ddw_window_shift, b2, sizeof(b2)));
+		printf("guest: one DDW per PHB covering %s (host profile %s)\n",
+		       tcectl_format_bytes(UINT64_C(1) << vm->ddw_window_shift, b2, sizeof(b2)),
+		       tce_profile_name(d->host_profile));
 	else
 		printf("guest: no DDW (the default window only)\n");
 	printf("\nlocked memory for the IOMMU (exact)\n");
@@ -193,8 +198,10 @@ static void print_plan_text(struct vm *vm)
 		struct phb_plan pp;
 
 		collect_phb(vm, p, &pp);
-		printf("  PHB %u: %u VFIO group%s, KVM guest views %s\n", p, pp.groups,
-		       pp.groups == 1 ? "" : "s", tcectl_format_bytes(pp.guest_views, b1, sizeof(b1)));
+		printf("  PHB %u: %u VFIO group%s, guest DDW pages %s, KVM guest views %s\n", p, pp.groups,
+		       pp.groups == 1 ? "" : "s",
+		       tcectl_format_bytes(UINT64_C(1) << vm->ddw_page_shift[p], b2, sizeof(b2)),
+		       tcectl_format_bytes(pp.guest_views, b1, sizeof(b1)));
 		for (w = 0; w < pp.nwindows; w++)
 			printf("    host window %u: %s pages, %s, %u level%s: table %s + view %s\n",
 			       pp.win[w].slot,
@@ -235,8 +242,8 @@ static json_object *plan_json(struct vm *vm)
 	json_object_object_add(jvm, "phbs", json_object_new_int((int)d->nphbs));
 	json_object_object_add(jvm, "kvm", json_object_new_boolean(d->kvm));
 	json_object_object_add(jvm, "guest_ddw", json_object_new_boolean(d->guest_ddw));
-	json_object_object_add(jvm, "ddw_page_size",
-			       json_object_new_uint64(UINT64_C(1) << vm->ddw_page_shift));
+	json_object_object_add(jvm, "host_profile",
+			       json_object_new_string(tce_profile_name(d->host_profile)));
 	json_object_object_add(jvm, "ddw_window_size",
 			       json_object_new_uint64(UINT64_C(1) << vm->ddw_window_shift));
 	json_object_object_add(obj, "vm", jvm);
@@ -253,6 +260,8 @@ static json_object *plan_json(struct vm *vm)
 		collect_phb(vm, p, &pp);
 		json_object_object_add(jp, "index", json_object_new_int((int)p));
 		json_object_object_add(jp, "groups", json_object_new_int((int)pp.groups));
+		json_object_object_add(jp, "ddw_page_size",
+				       json_object_new_uint64(UINT64_C(1) << vm->ddw_page_shift[p]));
 		json_object_object_add(jp, "guest_view_bytes", json_object_new_uint64(pp.guest_views));
 		for (w = 0; w < pp.nwindows; w++) {
 			json_object *jw = json_object_new_object();

@@ -171,11 +171,11 @@ static uint32_t liobn_of(unsigned p, unsigned slot)
 /* Map all boot RAM 1:1 into each PHB's DDW with H_PUT_TCE_INDIRECT, 512 TCEs a call. */
 static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops)
 {
-	uint64_t page = UINT64_C(1) << vm->ddw_page_shift, pages = vm->desc.ram >> vm->ddw_page_shift;
 	unsigned p, i;
 
 	for (p = 0; p < vm->desc.nphbs; p++) {
-		uint64_t done;
+		uint64_t page = UINT64_C(1) << vm->ddw_page_shift[p];
+		uint64_t pages = vm->desc.ram >> vm->ddw_page_shift[p], done;
 
 		for (done = 0; done < pages; done += vm->list_n) {
 			long rc;
@@ -268,14 +268,16 @@ static int churn(struct sim *s, struct vm *vm, uint64_t *ops)
 /* Clear every DDW mapping with H_STUFF_TCE, 512 pages a call. */
 static int unmap_all(struct sim *s, struct vm *vm, uint64_t *ops)
 {
-	uint64_t pages = vm->desc.ram >> vm->ddw_page_shift, done;
+	uint64_t done;
 	unsigned p;
 
 	for (p = 0; vm->desc.guest_ddw && p < vm->desc.nphbs; p++) {
+		uint64_t pages = vm->desc.ram >> vm->ddw_page_shift[p];
+
 		for (done = 0; done < pages; done += TCE_HCALL_MAX_COUNT) {
 			uint64_t n = pages - done < TCE_HCALL_MAX_COUNT ? pages - done : TCE_HCALL_MAX_COUNT;
 			long rc = tce_h_stuff_tce(vm->guest, liobn_of(p, 1),
-						  (UINT64_C(1) << 59) + (done << vm->ddw_page_shift), 0, n);
+						  (UINT64_C(1) << 59) + (done << vm->ddw_page_shift[p]), 0, n);
 
 			if (rc != H_SUCCESS) {
 				snprintf(s->error, sizeof(s->error), "H_STUFF_TCE returned %ld", rc);

@@ -43,6 +43,11 @@ static int fail(char *err, size_t size, int rc, const char *fmt, ...)
 	return rc;
 }
 
+static uint64_t phb_pgsz(const struct vm_desc *desc, unsigned p)
+{
+	return desc->phb_ddw_pgsz[p] ? desc->phb_ddw_pgsz[p] : desc->ddw_pgsz;
+}
+
 int vm_desc_check(const struct vm_desc *d, char *err, size_t size)
 {
 	uint64_t page = UINT64_C(1) << d->ram_page_shift;
@@ -58,11 +63,14 @@ int vm_desc_check(const struct vm_desc *d, char *err, size_t size)
 			    "max_ram: must be at least ram, a multiple of the RAM page size, at most 1 PiB");
 	if (d->nphbs < 1 || d->nphbs > VM_MAX_PHBS)
 		return fail(err, size, -EINVAL, "phbs: must be 1..16");
-	for (i = 0; i < d->nphbs; i++)
+	for (i = 0; i < d->nphbs; i++) {
 		if (d->groups[i] > 4)
 			return fail(err, size, -EINVAL, "groups: at most 4 VFIO groups per PHB");
-	if (!(d->ddw_pgsz & (UINT64_C(1) << 12)))
-		return fail(err, size, -EINVAL, "ddw_page_sizes: must include 4K");
+		if (!(phb_pgsz(d, i) & (UINT64_C(1) << 12)))
+			return fail(err, size, -EINVAL, "ddw_page_sizes: must include 4K (PHB %u)", i);
+	}
+	if (d->host_profile != TCE_PROFILE_LINUX && d->host_profile != TCE_PROFILE_EXACT)
+		return fail(err, size, -EINVAL, "host_profile: must be linux or exact");
 	if (!(d->host_pgsz & (UINT64_C(1) << 12)))
 		return fail(err, size, -EINVAL, "host_page_sizes: must include 4K");
 	return 0;
@@ -80,9 +88,9 @@ unsigned vm_host_page_shift(const struct vm_desc *desc, unsigned guest_page_shif
 	return 0;
 }
 
-unsigned vm_guest_ddw_page_shift(const struct vm_desc *desc)
+unsigned vm_guest_ddw_page_shift(const struct vm_desc *desc, unsigned p)
 {
-	return 63u - (unsigned)__builtin_clzll(desc->ddw_pgsz);
+	return 63u - (unsigned)__builtin_clzll(phb_pgsz(desc, p));
 }
 
 static unsigned ceil_log2(uint64_t v)
@@ -101,7 +109,7 @@ static int host_window(struct vm *vm, unsigned p, unsigned slot, unsigned guest_
 
 	req.page_shift = vm_host_page_shift(&vm->desc, guest_shift);
 	req.window_size = window_size;
-	req.profile = TCE_PROFILE_LINUX;
+	req.profile = vm->desc.host_profile;
 	if (req.page_shift == 0)
 		return fail(vm->error, sizeof(vm->error), -EINVAL,
 			    "PHB %u: the host supports no page size up to 2^%u", p, guest_shift);
@@ -133,7 +141,7 @@ static int build_phb(struct vm *vm, unsigned p)
 	int rc;
 
 	tce_phb_config_default(&pcfg, p);
-	pcfg.pgsz = vm->desc.ddw_pgsz;
+	pcfg.pgsz = phb_pgsz(&vm->desc, p);
 	rc = tce_phb_create(vm->guest, &pcfg, &vm->phb[p]);
 	if (rc)
 		return fail(vm->error, sizeof(vm->error), rc, "PHB %u: %s", p, strerror(-rc));
@@ -141,6 +149,7 @@ static int build_phb(struct vm *vm, unsigned p)
 		return 0;
 	tce_group_desc_powernv_ioda2(&gdesc);
 	gdesc.pgsizes = vm->desc.host_pgsz;
+	gdesc.profile = vm->desc.host_profile;
 	ccfg = (struct tce_container_config){VFIO_SPAPR_TCE_v2_IOMMU, vm->hm, vm->account, vm->prereg,
 					     vm->desc.userview};
 	rc = tce_container_create(&ccfg, &vm->c[p]);
@@ -163,7 +172,7 @@ static int build_phb(struct vm *vm, unsigned p)
 static int guest_ddw(struct vm *vm, unsigned p)
 {
 	uint64_t buid = tce_phb_buid(vm->phb[p]);
-	uint32_t args[5] = {0, (uint32_t)(buid >> 32), (uint32_t)buid, vm->ddw_page_shift,
+	uint32_t args[5] = {0, (uint32_t)(buid >> 32), (uint32_t)buid, vm->ddw_page_shift[p],
 			    vm->ddw_window_shift};
 	uint32_t rets[6];
 	int status = tce_phb_rtas(vm->phb[p], TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, args, 5, rets);
@@ -179,7 +188,7 @@ static int guest_ddw(struct vm *vm, unsigned p)
 			    "PHB %u: ibm,create-pe-dma-window returned %d", p, status);
 	if (vm->desc.groups[p] == 0)
 		return 0;
-	return host_window(vm, p, 1, vm->ddw_page_shift, UINT64_C(1) << vm->ddw_window_shift);
+	return host_window(vm, p, 1, vm->ddw_page_shift[p], UINT64_C(1) << vm->ddw_window_shift);
 }
 
 static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
@@ -240,10 +249,12 @@ int vm_build(struct vm *vm, const struct vm_desc *desc, vm_phase_fn phase, void 
 	if (rc)
 		return rc;
 	vm->ram_ua = RAM_UA;
-	vm->ddw_page_shift = vm_guest_ddw_page_shift(desc);
 	vm->ddw_window_shift = ceil_log2(desc->max_ram);
-	if (vm->ddw_window_shift < vm->ddw_page_shift)
-		vm->ddw_window_shift = vm->ddw_page_shift;
+	for (p = 0; p < desc->nphbs; p++) {
+		vm->ddw_page_shift[p] = vm_guest_ddw_page_shift(desc, p);
+		if (vm->ddw_window_shift < vm->ddw_page_shift[p])
+			vm->ddw_window_shift = vm->ddw_page_shift[p];
+	}
 	if (tce_hostmem_sim_create(16, &vm->hm) ||
 	    tce_hostmem_sim_map(vm->hm, vm->ram_ua, desc->max_ram, desc->ram_page_shift, 0) ||
 	    tce_account_create(TCE_ACCOUNT_UNLIMITED, &vm->account) ||

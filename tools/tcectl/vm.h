@@ -34,6 +34,8 @@ struct vm_desc {
 	unsigned nphbs;            /**< PHBs, 1..16 */
 	unsigned groups[VM_MAX_PHBS]; /**< VFIO groups behind each PHB (0: emulated devices only) */
 	uint64_t ddw_pgsz;         /**< page sizes the PHBs allow for DDW (QEMU pgsz) */
+	uint64_t phb_ddw_pgsz[VM_MAX_PHBS]; /**< per PHB, overriding ddw_pgsz when not 0 */
+	enum tce_profile host_profile; /**< the host's sizing rules (linux: 64 KiB pages, kernel limits) */
 	uint64_t host_pgsz;        /**< IOMMU page sizes of the host PEs */
 	bool kvm;                  /**< KVM acceleration (guest views in KVM, windows attached) */
 	bool guest_ddw;            /**< the guest creates one DDW per PHB */
@@ -57,7 +59,7 @@ struct vm {
 	unsigned list_n;
 	uint64_t list_gpa;
 	uint64_t notify_failures;                 /* VFIO map/unmap from notifiers that failed */
-	unsigned ddw_page_shift;                  /* the guest's DDW page */
+	unsigned ddw_page_shift[VM_MAX_PHBS];     /* the guest's DDW page, per PHB */
 	unsigned ddw_window_shift;
 	char error[256];
 };
@@ -104,8 +106,8 @@ void vm_locked(const struct vm *vm, struct vm_locked *locked);
 /* The host page QEMU picks for a guest window of @guest_page_shift. 0 when none fits. */
 unsigned vm_host_page_shift(const struct vm_desc *desc, unsigned guest_page_shift);
 
-/* The page the guest picks for its DDW: the largest the PHB allows. */
-unsigned vm_guest_ddw_page_shift(const struct vm_desc *desc);
+/* The page the guest picks for its DDW on PHB @p: the largest the PHB allows. */
+unsigned vm_guest_ddw_page_shift(const struct vm_desc *desc, unsigned p);
 
 /* libvirt's getPPC64MemLockLimitBytes() for the same VM (no hard_limit, not locked). */
 uint64_t vm_libvirt_memlock(const struct vm_desc *desc);

@@ -114,15 +114,28 @@ int vm_desc_from_json(json_object *obj, struct vm_desc *desc, const char *const 
 					rc = err_field(err, size, key, "must list 1..16 PHBs");
 				desc->nphbs = (unsigned)n;
 				for (i = 0; rc == 0 && i < n; i++) {
-					json_object *phb = json_object_array_get_idx(val, i), *g;
+					json_object *phb = json_object_array_get_idx(val, i);
 
-					if (!json_object_is_type(phb, json_type_object) ||
-					    json_object_object_length(phb) != 1 ||
-					    !json_object_object_get_ex(phb, "groups", &g))
+					if (!json_object_is_type(phb, json_type_object)) {
 						rc = err_field(err, size, key,
-							       "each PHB must be an object {\"groups\": N}");
-					else if ((rc = json_uint(g, "phbs[].groups", 4, &v, err, size)) == 0)
-						desc->groups[i] = (unsigned)v;
+							       "each PHB must be an object such as {\"groups\": 1}");
+						break;
+					}
+					json_object_object_foreach(phb, pkey, pval) {
+						if (strcmp(pkey, "groups") == 0) {
+							rc = json_uint(pval, "phbs[].groups", 4, &v, err, size);
+							if (rc == 0)
+								desc->groups[i] = (unsigned)v;
+						} else if (strcmp(pkey, "ddw_page_sizes") == 0) {
+							rc = json_page_mask(pval, "phbs[].ddw_page_sizes",
+									    &desc->phb_ddw_pgsz[i], err, size);
+						} else {
+							snprintf(err, size, "unknown field 'phbs[].%s'", pkey);
+							rc = -EINVAL;
+						}
+						if (rc)
+							break;
+					}
 				}
 			} else if ((rc = json_uint(val, key, VM_MAX_PHBS, &v, err, size)) == 0) {
 				desc->nphbs = (unsigned)v;
@@ -135,6 +148,10 @@ int vm_desc_from_json(json_object *obj, struct vm_desc *desc, const char *const 
 			rc = json_page_mask(val, key, &desc->host_pgsz, err, size);
 		} else if (strcmp(key, "kvm") == 0) {
 			rc = json_field_bool(val, key, &desc->kvm, err, size);
+		} else if (strcmp(key, "host_profile") == 0) {
+			if (!json_object_is_type(val, json_type_string) ||
+			    tce_profile_parse(json_object_get_string(val), &desc->host_profile))
+				rc = err_field(err, size, key, "must be \"linux\" or \"exact\"");
 		} else if (strcmp(key, "guest_ddw") == 0) {
 			rc = json_field_bool(val, key, &desc->guest_ddw, err, size);
 		} else if (strcmp(key, "userview") == 0) {

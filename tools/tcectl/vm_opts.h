@@ -21,6 +21,7 @@ enum {
 	OPT_NO_KVM,
 	OPT_NO_DDW,
 	OPT_USERVIEW,
+	OPT_HOST_PROFILE,
 	OPT_JSON,
 	OPT_VM_END,
 };
@@ -34,6 +35,7 @@ enum {
 	{"ddw-page-sizes", required_argument, NULL, OPT_DDW_PAGES},                                \
 	{"host-page-sizes", required_argument, NULL, OPT_HOST_PAGES},                              \
 	{"no-kvm", no_argument, NULL, OPT_NO_KVM}, {"no-ddw", no_argument, NULL, OPT_NO_DDW},     \
-	{"userview", required_argument, NULL, OPT_USERVIEW}
+	{"userview", required_argument, NULL, OPT_USERVIEW},                                       \
+	{"host-profile", required_argument, NULL, OPT_HOST_PROFILE}
 
 #endif /* TCECTL_VM_OPTS_H */
