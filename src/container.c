@@ -509,8 +509,8 @@ static int window_map_req(struct tce_window *w, const struct map_req *req, bool 
 	return 0;
 }
 
-int tce_window_map_list(struct tce_window *window, uint64_t ioba, unsigned list_page_shift,
-			uint64_t count, const struct tce_window_page *pages)
+static int window_list(struct tce_window *window, uint64_t ioba, unsigned list_page_shift,
+		       uint64_t count, const struct tce_window_page *pages, bool check_only)
 {
 	struct map_req req = {ioba, list_page_shift, count, pages, 0, 0};
 	int rc;
@@ -518,23 +518,21 @@ int tce_window_map_list(struct tce_window *window, uint64_t ioba, unsigned list_
 	if (!pages)
 		return -EINVAL;
 	pthread_mutex_lock(&window->lock);
-	rc = window_map_req(window, &req, false);
+	rc = window_map_req(window, &req, check_only);
 	pthread_mutex_unlock(&window->lock);
 	return rc;
+}
+
+int tce_window_map_list(struct tce_window *window, uint64_t ioba, unsigned list_page_shift,
+			uint64_t count, const struct tce_window_page *pages)
+{
+	return window_list(window, ioba, list_page_shift, count, pages, false);
 }
 
 int tce_window_check_list(struct tce_window *window, uint64_t ioba, unsigned list_page_shift,
 			  uint64_t count, const struct tce_window_page *pages)
 {
-	struct map_req req = {ioba, list_page_shift, count, pages, 0, 0};
-	int rc;
-
-	if (!pages)
-		return -EINVAL;
-	pthread_mutex_lock(&window->lock);
-	rc = window_map_req(window, &req, true);
-	pthread_mutex_unlock(&window->lock);
-	return rc;
+	return window_list(window, ioba, list_page_shift, count, pages, true);
 }
 
 int tce_window_map(struct tce_window *window, uint64_t ioba, uint64_t npages, uint64_t ua,

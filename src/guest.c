@@ -648,6 +648,21 @@ static long write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uin
 	return H_SUCCESS;
 }
 
+/* The table and entry of a single-page call (PUT, GET), or the code to return. */
+static long single_page(const struct tce_guest *g, uint64_t liobn, uint64_t ioba, struct gtable **t,
+			uint64_t *idx)
+{
+	long ret;
+
+	*t = find_table(g, liobn);
+	if (!*t)
+		return g->rules->unknown_liobn;
+	ret = take_ioba(g, *t, &ioba);
+	if (ret == H_SUCCESS && pages_in_window(*t, ioba, 1, idx) != 1)
+		ret = H_PARAMETER;
+	return ret;
+}
+
 long tce_h_put_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint64_t tce)
 {
 	struct gtable *t;
@@ -655,17 +670,9 @@ long tce_h_put_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint6
 	long ret;
 
 	pthread_mutex_lock(&guest->lock);
-	t = find_table(guest, liobn);
-	if (!t) {
-		ret = guest->rules->unknown_liobn;
-		goto out;
-	}
-	ret = take_ioba(guest, t, &ioba);
-	if (ret == H_SUCCESS && pages_in_window(t, ioba, 1, &idx) != 1)
-		ret = H_PARAMETER;
+	ret = single_page(guest, liobn, ioba, &t, &idx);
 	if (ret == H_SUCCESS)
 		ret = write_range(guest, t, idx, 1, NULL, tce);
-out:
 	pthread_mutex_unlock(&guest->lock);
 	return ret;
 }
@@ -677,17 +684,9 @@ long tce_h_get_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint6
 	long ret;
 
 	pthread_mutex_lock(&guest->lock);
-	t = find_table(guest, liobn);
-	if (!t) {
-		ret = guest->rules->unknown_liobn;
-		goto out;
-	}
-	ret = take_ioba(guest, t, &ioba);
-	if (ret == H_SUCCESS && pages_in_window(t, ioba, 1, &idx) != 1)
-		ret = H_PARAMETER;
+	ret = single_page(guest, liobn, ioba, &t, &idx);
 	if (ret == H_SUCCESS)
 		*tce = entry_get(t, idx);
-out:
 	pthread_mutex_unlock(&guest->lock);
 	return ret;
 }
