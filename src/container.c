@@ -28,7 +28,6 @@ struct tce_window {
 	_Atomic unsigned refs;
 	bool v2;
 	bool add_read_for_write;
-	unsigned slot;
 	struct tce_geometry geo;
 	uint64_t start;
 	struct tce_table *table;
@@ -619,7 +618,6 @@ static int window_create(struct tce_container *c, unsigned slot, unsigned page_s
 	atomic_init(&w->refs, 1);
 	w->v2 = c->v2;
 	w->add_read_for_write = desc->profile == TCE_PROFILE_LINUX;
-	w->slot = slot;
 	w->geo = geo;
 	w->start = start;
 	w->hostmem = c->cfg.hostmem;

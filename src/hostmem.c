@@ -69,7 +69,7 @@ struct tce_hostmem {
 	unsigned page_shift;
 	/* sim */
 	struct sim_run *runs;
-	size_t nruns, runs_cap;
+	size_t nruns;
 	uint64_t next_hpa;
 	/* process */
 	struct proc_backing *backings;
@@ -174,20 +174,25 @@ static uint64_t run_end(const struct sim_run *run)
 	return run->ua + run->bytes;
 }
 
-/* Index of the first run ending after @ua. */
-static size_t sim_first_after(const struct tce_hostmem *hostmem, uint64_t ua)
+/* Index of the first of @nruns sorted runs ending after @ua. */
+static size_t runs_first_after(const struct sim_run *runs, size_t nruns, uint64_t ua)
 {
-	size_t lo = 0, hi = hostmem->nruns;
+	size_t lo = 0, hi = nruns;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (run_end(&hostmem->runs[mid]) <= ua)
+		if (run_end(&runs[mid]) <= ua)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+static size_t sim_first_after(const struct tce_hostmem *hostmem, uint64_t ua)
+{
+	return runs_first_after(hostmem->runs, hostmem->nruns, ua);
 }
 
 /* A cut at @at inside @run must not split one of its pages. */
@@ -199,19 +204,19 @@ static bool cut_ok(const struct sim_run *run, uint64_t at)
 }
 
 /*
- * The runs of [a, b): a new array without them in *@kept, and the pieces
- * inside the range (trimmed to it) in *@cut when @cut is not NULL.
+ * The @nruns sorted runs split at [a, b): a new array without the range in
+ * *@kept, and the pieces inside it (trimmed to it) in *@cut when @cut is not NULL.
  */
-static int sim_split(const struct tce_hostmem *hostmem, uint64_t a, uint64_t b,
+static int sim_split(const struct sim_run *runs, size_t nruns, uint64_t a, uint64_t b,
 		     struct sim_run **kept, size_t *nkept, struct sim_run **cut, size_t *ncut)
 {
-	size_t first = sim_first_after(hostmem, a), i, k = 0, c = 0;
+	size_t first = runs_first_after(runs, nruns, a), i, k = 0, c = 0;
 	struct sim_run *out, *pieces = NULL;
 
-	for (i = first; i < hostmem->nruns && hostmem->runs[i].ua < b; i++)
-		if (!cut_ok(&hostmem->runs[i], a) || !cut_ok(&hostmem->runs[i], b))
+	for (i = first; i < nruns && runs[i].ua < b; i++)
+		if (!cut_ok(&runs[i], a) || !cut_ok(&runs[i], b))
 			return -EINVAL;
-	out = tce_zalloc((hostmem->nruns + 1) * sizeof(*out));
+	out = tce_zalloc((nruns + 1) * sizeof(*out));
 	if (!out)
 		return -ENOMEM;
 	if (cut) {
@@ -221,8 +226,8 @@ static int sim_split(const struct tce_hostmem *hostmem, uint64_t a, uint64_t b,
 			return -ENOMEM;
 		}
 	}
-	for (i = 0; i < hostmem->nruns; i++) {
-		const struct sim_run *run = &hostmem->runs[i];
+	for (i = 0; i < nruns; i++) {
+		const struct sim_run *run = &runs[i];
 		uint64_t lo, hi;
 
 		if (run_end(run) <= a || run->ua >= b) {
@@ -307,7 +312,6 @@ static void sim_commit(struct tce_hostmem *hostmem, struct sim_run *runs, size_t
 	tce_free(hostmem->runs);
 	hostmem->runs = runs;
 	hostmem->nruns = n;
-	hostmem->runs_cap = n;
 }
 
 static bool sim_page_shift_ok(const struct tce_hostmem *hostmem, unsigned page_shift)
@@ -338,7 +342,7 @@ int tce_hostmem_sim_map(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
 			goto out;
 		}
 	}
-	rc = sim_split(hostmem, ua, ua + size, &kept, &nkept, NULL, NULL);
+	rc = sim_split(hostmem->runs, hostmem->nruns, ua, ua + size, &kept, &nkept, NULL, NULL);
 	if (rc)
 		goto out;
 	next_hpa = hostmem->next_hpa;
@@ -369,7 +373,7 @@ int tce_hostmem_sim_unmap(struct tce_hostmem *hostmem, uint64_t ua, uint64_t siz
 	if (!range_ok(ua, size, hostmem->page_shift))
 		return -EINVAL;
 	hm_lock(hostmem);
-	rc = sim_split(hostmem, ua, ua + size, &kept, &nkept, NULL, NULL);
+	rc = sim_split(hostmem->runs, hostmem->nruns, ua, ua + size, &kept, &nkept, NULL, NULL);
 	if (rc == 0)
 		sim_commit(hostmem, kept, nkept);
 	hm_unlock(hostmem);
@@ -396,8 +400,6 @@ int tce_hostmem_sim_remap(struct tce_hostmem *hostmem, uint64_t old_ua, uint64_t
 	struct sim_run *without_old = NULL, *moved = NULL, *tail = NULL, *all_moved = NULL;
 	struct sim_run *without_new = NULL, *merged = NULL;
 	size_t n_without_old, nmoved, ntail = 0, nall_moved, n_without_new, nmerged, i, keep;
-	struct sim_run *saved_runs;
-	size_t saved_nruns;
 	uint64_t next_hpa;
 	int rc;
 
@@ -413,8 +415,8 @@ int tce_hostmem_sim_remap(struct tce_hostmem *hostmem, uint64_t old_ua, uint64_t
 		rc = -EFAULT;
 		goto out;
 	}
-	rc = sim_split(hostmem, old_ua, old_ua + old_size, &without_old, &n_without_old, &moved,
-		       &nmoved);
+	rc = sim_split(hostmem->runs, hostmem->nruns, old_ua, old_ua + old_size, &without_old,
+		       &n_without_old, &moved, &nmoved);
 	if (rc)
 		goto out;
 	/* Shift the moved pieces and trim them to the new size. */
@@ -451,13 +453,8 @@ int tce_hostmem_sim_remap(struct tce_hostmem *hostmem, uint64_t old_ua, uint64_t
 	if (rc)
 		goto out;
 	/* Replace whatever is at the destination: split it out of the array without the old range. */
-	saved_runs = hostmem->runs;
-	saved_nruns = hostmem->nruns;
-	hostmem->runs = without_old;
-	hostmem->nruns = n_without_old;
-	rc = sim_split(hostmem, new_ua, new_ua + new_size, &without_new, &n_without_new, NULL, NULL);
-	hostmem->runs = saved_runs;
-	hostmem->nruns = saved_nruns;
+	rc = sim_split(without_old, n_without_old, new_ua, new_ua + new_size, &without_new,
+		       &n_without_new, NULL, NULL);
 	if (rc)
 		goto out;
 	rc = sim_merge(without_new, n_without_new, all_moved, nall_moved, &merged, &nmerged);
