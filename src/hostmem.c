@@ -533,41 +533,44 @@ static struct tce_hostmem_pin *pin_alloc(uint64_t ua, uint64_t bytes, size_t n)
 	return pin;
 }
 
+/*
+ * The extents of [ua, ua + size), a mapped range: a new extent wherever the host
+ * address jumps. Fills @ext when it is not NULL; returns how many there are.
+ */
+static size_t sim_extents(const struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
+			  struct pin_ext *ext)
+{
+	uint64_t end = ua + size, prev_hpa_end = 0;
+	size_t i, n = 0;
+
+	for (i = sim_first_after(hostmem, ua); i < hostmem->nruns && hostmem->runs[i].ua < end; i++) {
+		const struct sim_run *run = &hostmem->runs[i];
+		uint64_t lo = run->ua > ua ? run->ua : ua;
+		uint64_t hi = run_end(run) < end ? run_end(run) : end;
+		uint64_t hpa = run->hpa + (lo - run->ua);
+
+		if (n == 0 || hpa != prev_hpa_end) {
+			if (ext)
+				ext[n] = (struct pin_ext){lo - ua, hpa};
+			n++;
+		}
+		prev_hpa_end = hpa + (hi - lo);
+	}
+	return n;
+}
+
 static int sim_pin(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
 		   struct tce_hostmem_pin **pinp)
 {
 	struct tce_hostmem_pin *pin;
-	size_t first, i, n = 0, e = 0;
-	uint64_t end = ua + size, prev_hpa_end = 0;
 
 	if (!sim_fully_mapped(hostmem, ua, size))
 		return -EFAULT;
-	first = sim_first_after(hostmem, ua);
-	/* Count extents: a new one wherever the host address jumps. */
-	for (i = first; i < hostmem->nruns && hostmem->runs[i].ua < end; i++) {
-		const struct sim_run *run = &hostmem->runs[i];
-		uint64_t lo = run->ua > ua ? run->ua : ua;
-		uint64_t hi = run_end(run) < end ? run_end(run) : end;
-		uint64_t hpa = run->hpa + (lo - run->ua);
-
-		if (n == 0 || hpa != prev_hpa_end)
-			n++;
-		prev_hpa_end = hpa + (hi - lo);
-	}
-	pin = pin_alloc(ua, size, n);
+	pin = pin_alloc(ua, size, sim_extents(hostmem, ua, size, NULL));
 	if (!pin)
 		return -ENOMEM;
 	pin->granule_shift = TCE_GRANULE_WHOLE;
-	for (i = first; i < hostmem->nruns && hostmem->runs[i].ua < end; i++) {
-		const struct sim_run *run = &hostmem->runs[i];
-		uint64_t lo = run->ua > ua ? run->ua : ua;
-		uint64_t hi = run_end(run) < end ? run_end(run) : end;
-		uint64_t hpa = run->hpa + (lo - run->ua);
-
-		if (e == 0 || hpa != prev_hpa_end)
-			pin->ext[e++] = (struct pin_ext){lo - ua, hpa};
-		prev_hpa_end = hpa + (hi - lo);
-	}
+	sim_extents(hostmem, ua, size, pin->ext);
 	*pinp = pin;
 	return 0;
 }
