@@ -423,11 +423,34 @@ static int accel_write(struct tce_guest *g, struct gtable *t, uint64_t idx, uint
 	return rc;
 }
 
+/* Check (@check_only) or write every valid TCE of @t into @window. */
+static int mirror_table(const struct tce_guest *g, const struct gtable *t, struct tce_window *window,
+			bool check_only)
+{
+	uint64_t idx;
+	int rc = 0;
+
+	for (idx = 0; rc == 0 && idx < t->size; idx++) {
+		uint64_t tce = entry_get(t, idx);
+		struct tce_window_page page;
+
+		if (!(tce & TCE_PERM_MASK)) {
+			if (!t->pages[idx >> ENTRIES_PER_PAGE_SHIFT])
+				idx |= ENTRIES_PER_PAGE - 1; /* skip an unallocated page */
+			continue;
+		}
+		rc = tce_to_page(g, t, tce, &page);
+		if (rc == 0)
+			rc = (check_only ? tce_window_check_list : tce_window_map_list)(
+				window, (t->offset + idx) << t->page_shift, t->page_shift, 1, &page);
+	}
+	return rc;
+}
+
 int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_window *window)
 {
 	const struct tce_geometry *hw = tce_window_geometry(window);
 	struct gtable *t;
-	uint64_t idx;
 	unsigned w;
 	int rc = 0;
 
@@ -450,27 +473,18 @@ int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_
 		rc = -ENOSPC;
 	if (rc)
 		goto out;
-	/* Start from the table's current contents. */
+	/* Check every current TCE first, so a refusal leaves the window as it was. */
+	rc = mirror_table(guest, t, window, true);
+	if (rc)
+		goto out;
 	rc = (int)tce_window_unmap(window, tce_window_start(window),
 				   t->size << (t->page_shift - hw->page_shift));
-	rc = rc < 0 ? rc : 0;
-	for (idx = 0; rc == 0 && idx < t->size; idx++) {
-		uint64_t tce = entry_get(t, idx);
-		struct tce_window_page page;
-
-		if (!(tce & TCE_PERM_MASK)) {
-			if (!t->pages[idx >> ENTRIES_PER_PAGE_SHIFT])
-				idx |= ENTRIES_PER_PAGE - 1; /* skip an unallocated page */
-			continue;
-		}
-		rc = tce_to_page(guest, t, tce, &page);
-		if (rc == 0)
-			rc = tce_window_map_list(window, (t->offset + idx) << t->page_shift,
-						 t->page_shift, 1, &page);
-	}
+	rc = rc < 0 ? rc : mirror_table(guest, t, window, false); /* unmap returns a count */
 	if (rc) {
+		/* Only memory can fail here: leave the window empty rather than half filled. */
 		tce_window_unmap(window, tce_window_start(window),
 				 t->size << (t->page_shift - hw->page_shift));
+		rc = rc < 0 ? rc : -ENOMEM;
 		goto out;
 	}
 	tce_window_get(window);

@@ -325,6 +325,34 @@ static void test_attach_rules(void **state)
 	vm_teardown(&vm);
 }
 
+/* An attach the window cannot take leaves the window exactly as it was. */
+static void test_refused_attach_changes_nothing(void **state)
+{
+	static const unsigned hw[2] = {16, 16};
+	struct vm vm;
+	struct tce_translation x;
+
+	(void)state;
+	vm_setup(&vm, 16, hw, 1, false);
+	/* A VFIO mapping of registered memory in the window. */
+	assert_int_equal(tce_container_register(vm.c[0], RAM_UA, 1 * MiB), 0);
+	assert_int_equal(tce_container_map(vm.c[0], DDW, 64 * KiB, RAM_UA, VFIO_DMA_MAP_FLAG_READ), 0);
+	/* A second table whose TCE points outside the registered memory. */
+	assert_int_equal(tce_guest_create_table(vm.g, 0x80000006, 16, DDW >> 16, 16384), 0);
+	assert_int_equal(tce_h_put_tce(vm.g, 0x80000006, DDW + 64 * KiB, (512 * MiB) | R), H_SUCCESS);
+	assert_int_equal(tce_guest_attach_window(vm.g, 0x80000006, vm.w[0]), -EFAULT);
+	assert_int_equal(tce_group_translate(vm.group[0], DDW, &x), 0);
+	assert_int_equal(x.perm, R);
+	assert_int_equal(tce_window_mapped(vm.w[0]), 1);
+	/* Once the TCE is gone the attach works, replacing the window's contents. */
+	assert_int_equal(tce_h_put_tce(vm.g, 0x80000006, DDW + 64 * KiB, 0), H_SUCCESS);
+	assert_int_equal(tce_guest_attach_window(vm.g, 0x80000006, vm.w[0]), 0);
+	assert_int_equal(tce_window_mapped(vm.w[0]), 0);
+	assert_int_equal(tce_guest_remove_table(vm.g, 0x80000006), 0);
+	assert_int_equal(tce_container_unregister(vm.c[0], RAM_UA, 1 * MiB), 0);
+	vm_teardown(&vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_two_windows_both_updated),
 		cmocka_unit_test(test_indirect_zero_tce_not_counted),
 		cmocka_unit_test(test_attach_rules),
+		cmocka_unit_test(test_refused_attach_changes_nothing),
 	};
 
 	return cmocka_run_group_tests_name("accel", tests, NULL, NULL);

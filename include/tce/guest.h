@@ -291,13 +291,16 @@ int tce_guest_table_info(struct tce_guest *guest, uint64_t liobn, struct tce_gue
  * @liobn: a table.
  * @window: a container window (a reference is taken).
  *
- * The window is cleared and then filled from the table's current TCEs.
+ * Every valid TCE of the table is checked against the window first; then the
+ * window's range is cleared and filled from the table.
  *
  * Return: 0; -ENOENT for an unknown LIOBN; -EINVAL when the hardware page is
  * larger than the guest's, the bus starts differ or the hardware window is
  * smaller; -EEXIST when already attached; -ENOSPC with two windows attached;
- * a mapping error (-EFAULT, -EPERM, -ENXIO, -ENOMEM) when the table's current
- * TCEs cannot be mirrored into the window (then nothing is attached).
+ * a mapping error (-EFAULT, -EPERM, -ENXIO) when a current TCE cannot be
+ * mirrored: nothing is attached and the window is unchanged. -ENOMEM when
+ * memory runs out while filling: nothing is attached and the range is left
+ * empty.
  */
 int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_window *window);
 
