@@ -63,9 +63,9 @@ static long flat_put(struct flat *f, uint64_t ioba, uint64_t tce)
 	uint64_t idx = (ioba - f->bus_offset) >> PS;
 
 	if (idx >= f->nb)
-		return H_PARAMETER;
+		return TCE_H_PARAMETER;
 	f->table[idx] = tce;
-	return H_SUCCESS;
+	return TCE_H_SUCCESS;
 }
 
 struct vm {
@@ -211,7 +211,7 @@ int main(void)
 
 		if (!lines || tce_replay_create(&rcfg, &r) || vm_setup(&q, TCE_HCALL_QEMU, false))
 			return 1;
-		tce_guest_create_table(q.g, 0x80000000u, 12, 0, 262144);
+		tce_guest_create_table(q.g, tce_liobn_pci(0, 0), 12, 0, 262144);
 		for (i = 0; i < LINES; i++) {
 			lines[i] = malloc(128);
 			snprintf(lines[i], 128,
@@ -222,7 +222,7 @@ int main(void)
 		tce_replay_line(r, "1@1.0:spapr_iommu_new_table liobn=0x80000000 table=0x1 fd=-1", 60, 0);
 		t0 = now_s();
 		for (i = 0; i < LINES; i++)
-			rc |= tce_h_put_tce(q.g, 0x80000000u, (i % 262144) << 12, ((i * 7) % 262144) << 12 | 3);
+			rc |= tce_h_put_tce(q.g, tce_liobn_pci(0, 0), (i % 262144) << 12, ((i * 7) % 262144) << 12 | 3);
 		base = now_s() - t0;
 		t0 = now_s();
 		for (i = 0; i < LINES; i++)

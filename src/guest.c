@@ -15,6 +15,8 @@
 
 #include "tce/guest.h"
 #include "alloc.h"
+#include "charge.h"
+#include "range.h"
 
 #define ENTRIES_PER_PAGE (TCE_GUEST_PAGE_BYTES / 8u)
 #define ENTRIES_PER_PAGE_SHIFT 13u
@@ -24,43 +26,43 @@
 static const struct tce_hcall_rules rules_table[] = {
 	[TCE_HCALL_QEMU] = {
 		.name = "qemu",
-		.unknown_liobn = H_PARAMETER,
+		.unknown_liobn = TCE_H_PARAMETER,
 		.mask_misaligned_ioba = true,
 		.zero_count_is_error = true,
 		.validate_before_write = false,
 		.stuff_allows_perm = true,
 		.stuff_count_capped = false,
 		.stuff_count_over_table = true,
-		.stuff_count_error = H_PARAMETER,
+		.stuff_count_error = TCE_H_PARAMETER,
 		.check_tce_address = false,
-		.bad_tce_address = H_PARAMETER,
-		.accel_failure = H_HARDWARE,
+		.bad_tce_address = TCE_H_PARAMETER,
+		.accel_failure = TCE_H_HARDWARE,
 	},
 	[TCE_HCALL_KVM] = {
 		.name = "kvm",
-		.unknown_liobn = H_TOO_HARD,
+		.unknown_liobn = TCE_H_TOO_HARD,
 		.mask_misaligned_ioba = false,
 		.zero_count_is_error = false,
 		.validate_before_write = true,
 		.stuff_allows_perm = false,
 		.stuff_count_capped = false,
-		.stuff_count_error = H_PARAMETER,
+		.stuff_count_error = TCE_H_PARAMETER,
 		.check_tce_address = true,
-		.bad_tce_address = H_TOO_HARD,
-		.accel_failure = H_TOO_HARD,
+		.bad_tce_address = TCE_H_TOO_HARD,
+		.accel_failure = TCE_H_TOO_HARD,
 	},
 	[TCE_HCALL_PAPR] = {
 		.name = "papr",
-		.unknown_liobn = H_PARAMETER,
+		.unknown_liobn = TCE_H_PARAMETER,
 		.mask_misaligned_ioba = false,
 		.zero_count_is_error = false,
 		.validate_before_write = true,
 		.stuff_allows_perm = true,
 		.stuff_count_capped = true,
-		.stuff_count_error = H_P4,
+		.stuff_count_error = TCE_H_P4,
 		.check_tce_address = true,
-		.bad_tce_address = H_PARAMETER,
-		.accel_failure = H_HARDWARE,
+		.bad_tce_address = TCE_H_PARAMETER,
+		.accel_failure = TCE_H_HARDWARE,
 	},
 };
 
@@ -99,7 +101,7 @@ struct gtable {
 	uint64_t allocated_pages;
 	uint64_t charged;
 	uint64_t valid;
-	struct tce_window *windows[TCE_MAX_WINDOWS];
+	struct tce_window *windows[TCE_GUEST_MAX_WINDOWS];
 	unsigned nwindows;
 };
 
@@ -149,7 +151,7 @@ static void table_free(struct tce_guest *g, struct gtable *t)
 	for (i = 0; t->pages && i < t->tce_pages; i++)
 		tce_free(t->pages[i]);
 	tce_free(t->pages);
-	tce_account_uncharge(g->cfg.account, TCE_TAG_GUEST_VIEW, t->charged);
+	tce_uncharge_exact(g->cfg.account, TCE_TAG_GUEST_VIEW, t->charged);
 	tce_free(t);
 }
 
@@ -179,25 +181,29 @@ void tce_guest_set_notifier(struct tce_guest *guest, tce_guest_notify_fn fn, voi
 
 int tce_guest_add_memslot(struct tce_guest *guest, uint64_t gpa, uint64_t size, uint64_t ua)
 {
-	const uint64_t mask = 4095;
-	size_t i;
+	size_t at;
 	int rc;
 
-	if (size == 0 || ((gpa | size | ua) & mask) || gpa + (size - 1) < gpa || ua + (size - 1) < ua)
+	if (!tce_range_valid(gpa, size, 12) || !tce_range_valid(ua, size, 12))
 		return -EINVAL;
 	pthread_mutex_lock(&guest->lock);
-	for (i = 0; i < guest->nslots; i++) {
-		const struct memslot *s = &guest->slots[i];
-
-		if (gpa <= s->gpa + (s->size - 1) && s->gpa <= gpa + (size - 1)) {
-			pthread_mutex_unlock(&guest->lock);
-			return -EINVAL;
-		}
+	at = tce_sorted_last_le(TCE_SORTED(guest->slots, guest->nslots, gpa), gpa);
+	at = at == guest->nslots ? 0 : at + 1; /* where the new slot goes */
+	if ((at > 0 && tce_range_overlap(guest->slots[at - 1].gpa, guest->slots[at - 1].size, gpa,
+					 size)) ||
+	    (at < guest->nslots &&
+	     tce_range_overlap(guest->slots[at].gpa, guest->slots[at].size, gpa, size))) {
+		pthread_mutex_unlock(&guest->lock);
+		return -EINVAL;
 	}
 	rc = tce_array_reserve((void **)&guest->slots, &guest->slots_cap, guest->nslots + 1,
 			       sizeof(*guest->slots));
-	if (rc == 0)
-		guest->slots[guest->nslots++] = (struct memslot){gpa, size, ua};
+	if (rc == 0) {
+		memmove(&guest->slots[at + 1], &guest->slots[at],
+			(guest->nslots - at) * sizeof(*guest->slots));
+		guest->slots[at] = (struct memslot){gpa, size, ua};
+		guest->nslots++;
+	}
 	pthread_mutex_unlock(&guest->lock);
 	return rc;
 }
@@ -205,17 +211,12 @@ int tce_guest_add_memslot(struct tce_guest *guest, uint64_t gpa, uint64_t size, 
 /* Under the lock. @len bytes from @gpa must lie in one memslot. */
 static int gpa_to_ua_locked(const struct tce_guest *g, uint64_t gpa, uint64_t len, uint64_t *ua)
 {
-	size_t i;
+	size_t i = tce_sorted_last_le(TCE_SORTED(g->slots, g->nslots, gpa), gpa);
 
-	for (i = 0; i < g->nslots; i++) {
-		const struct memslot *s = &g->slots[i];
-
-		if (gpa >= s->gpa && gpa - s->gpa < s->size && len <= s->size - (gpa - s->gpa)) {
-			*ua = s->ua + (gpa - s->gpa);
-			return 0;
-		}
-	}
-	return -EFAULT;
+	if (i == g->nslots || !tce_range_inside(g->slots[i].gpa, g->slots[i].size, gpa, len))
+		return -EFAULT;
+	*ua = g->slots[i].ua + (gpa - g->slots[i].gpa);
+	return 0;
 }
 
 int tce_guest_gpa_to_ua(struct tce_guest *guest, uint64_t gpa, uint64_t *ua)
@@ -276,8 +277,8 @@ int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned pag
 		t->pages = tce_zalloc((size_t)tce_pages * sizeof(*t->pages));
 	if (!t || !t->pages) {
 		tce_free(t);
-		tce_account_uncharge(guest->cfg.account, TCE_TAG_GUEST_VIEW,
-				     stt_pages * TCE_GUEST_PAGE_BYTES);
+		tce_uncharge_exact(guest->cfg.account, TCE_TAG_GUEST_VIEW,
+				   stt_pages * TCE_GUEST_PAGE_BYTES);
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -451,6 +452,7 @@ int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_
 {
 	const struct tce_geometry *hw = tce_window_geometry(window);
 	struct gtable *t;
+	int64_t cleared;
 	unsigned w;
 	int rc = 0;
 
@@ -469,7 +471,7 @@ int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_
 	for (w = 0; w < t->nwindows; w++)
 		if (t->windows[w] == window)
 			rc = -EEXIST;
-	if (rc == 0 && t->nwindows == TCE_MAX_WINDOWS)
+	if (rc == 0 && t->nwindows == TCE_GUEST_MAX_WINDOWS)
 		rc = -ENOSPC;
 	if (rc)
 		goto out;
@@ -477,9 +479,9 @@ int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_
 	rc = mirror_table(guest, t, window, true);
 	if (rc)
 		goto out;
-	rc = (int)tce_window_unmap(window, tce_window_start(window),
+	cleared = tce_window_unmap(window, tce_window_start(window),
 				   t->size << (t->page_shift - hw->page_shift));
-	rc = rc < 0 ? rc : mirror_table(guest, t, window, false); /* unmap returns a count */
+	rc = cleared < 0 ? (int)cleared : mirror_table(guest, t, window, false);
 	if (rc) {
 		/* Only memory can fail here: leave the window empty rather than half filled. */
 		tce_window_unmap(window, tce_window_start(window),
@@ -545,10 +547,10 @@ static long take_ioba(const struct tce_guest *g, const struct gtable *t, uint64_
 {
 	if (*ioba & page_mask_of(t)) {
 		if (!g->rules->mask_misaligned_ioba)
-			return H_PARAMETER;
+			return TCE_H_PARAMETER;
 		*ioba &= ~page_mask_of(t);
 	}
-	return H_SUCCESS;
+	return TCE_H_SUCCESS;
 }
 
 /* Pages of [ioba, +npages) inside the table: the index of the first, and how many from it. */
@@ -576,15 +578,15 @@ static long call_range(const struct tce_guest *g, const struct gtable *t, uint64
 	long ret = take_ioba(g, t, &ioba);
 
 	*n = 0;
-	if (ret != H_SUCCESS)
+	if (ret != TCE_H_SUCCESS)
 		return ret;
 	if (npages == 0)
-		return g->rules->zero_count_is_error || !pages_in_window(t, ioba, 1, idx) ? H_PARAMETER
-											    : H_SUCCESS;
+		return g->rules->zero_count_is_error || !pages_in_window(t, ioba, 1, idx) ? TCE_H_PARAMETER
+											    : TCE_H_SUCCESS;
 	*n = pages_in_window(t, ioba, npages, idx);
 	if (*n < npages && g->rules->validate_before_write)
-		return H_PARAMETER; /* the whole range, before anything is written */
-	return H_SUCCESS;
+		return TCE_H_PARAMETER; /* the whole range, before anything is written */
+	return TCE_H_SUCCESS;
 }
 
 static void notify_range(struct tce_guest *g, const struct gtable *t, uint64_t idx, uint64_t n)
@@ -629,10 +631,10 @@ static long write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uin
 {
 	struct tce_window_page local[TCE_HCALL_MAX_COUNT], *pages = NULL;
 	uint64_t i;
-	long ret = H_SUCCESS;
+	long ret = TCE_H_SUCCESS;
 
 	if (n == 0)
-		return H_SUCCESS;
+		return TCE_H_SUCCESS;
 	for (i = 0; i < n; i++)
 		if (!tce_address_ok(g, t, tces ? tces[i] : value))
 			return g->rules->bad_tce_address;
@@ -649,17 +651,17 @@ static long write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uin
 				break;
 			}
 		}
-		if (ret == H_SUCCESS && accel_write(g, t, idx, n, pages))
+		if (ret == TCE_H_SUCCESS && accel_write(g, t, idx, n, pages))
 			ret = g->rules->accel_failure;
 		if (pages != local)
 			tce_free(pages);
-		if (ret != H_SUCCESS)
+		if (ret != TCE_H_SUCCESS)
 			return ret;
 	}
 	for (i = 0; i < n; i++)
 		entry_set(t, idx + i, tces ? tces[i] : value);
 	notify_range(g, t, idx, n);
-	return H_SUCCESS;
+	return TCE_H_SUCCESS;
 }
 
 /* The table and entry of a single-page call (PUT, GET), or the code to return. */
@@ -672,8 +674,8 @@ static long single_page(const struct tce_guest *g, uint64_t liobn, uint64_t ioba
 	if (!*t)
 		return g->rules->unknown_liobn;
 	ret = take_ioba(g, *t, &ioba);
-	if (ret == H_SUCCESS && pages_in_window(*t, ioba, 1, idx) != 1)
-		ret = H_PARAMETER;
+	if (ret == TCE_H_SUCCESS && pages_in_window(*t, ioba, 1, idx) != 1)
+		ret = TCE_H_PARAMETER;
 	return ret;
 }
 
@@ -685,7 +687,7 @@ long tce_h_put_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint6
 
 	pthread_mutex_lock(&guest->lock);
 	ret = single_page(guest, liobn, ioba, &t, &idx);
-	if (ret == H_SUCCESS)
+	if (ret == TCE_H_SUCCESS)
 		ret = write_range(guest, t, idx, 1, NULL, tce);
 	pthread_mutex_unlock(&guest->lock);
 	return ret;
@@ -699,7 +701,7 @@ long tce_h_get_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint6
 
 	pthread_mutex_lock(&guest->lock);
 	ret = single_page(guest, liobn, ioba, &t, &idx);
-	if (ret == H_SUCCESS)
+	if (ret == TCE_H_SUCCESS)
 		*tce = entry_get(t, idx);
 	pthread_mutex_unlock(&guest->lock);
 	return ret;
@@ -741,22 +743,22 @@ long tce_h_put_tce_indirect(struct tce_guest *guest, uint64_t liobn, uint64_t io
 		goto out;
 	}
 	if (npages > TCE_HCALL_MAX_COUNT || (tce_list & 4095)) {
-		ret = H_PARAMETER;
+		ret = TCE_H_PARAMETER;
 		goto out;
 	}
 	ret = call_range(guest, t, ioba, npages, &idx, &n);
-	if (ret != H_SUCCESS || npages == 0)
+	if (ret != TCE_H_SUCCESS || npages == 0)
 		goto out;
 	if (read_guest(guest, tce_list, list, npages * 8) != 0) {
-		ret = guest->rules->check_tce_address ? guest->rules->bad_tce_address : H_PARAMETER;
+		ret = guest->rules->check_tce_address ? guest->rules->bad_tce_address : TCE_H_PARAMETER;
 		goto out;
 	}
 	for (i = 0; i < npages; i++)
 		list[i] = be64_to_host(list[i]);
 	/* QEMU writes up to the first page outside the window, then fails. */
 	ret = write_range(guest, t, idx, n, list, 0);
-	if (ret == H_SUCCESS && n < npages)
-		ret = H_PARAMETER;
+	if (ret == TCE_H_SUCCESS && n < npages)
+		ret = TCE_H_PARAMETER;
 out:
 	pthread_mutex_unlock(&guest->lock);
 	return ret;
@@ -780,19 +782,19 @@ long tce_h_stuff_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uin
 		goto out;
 	}
 	if (guest->rules->stuff_count_over_table && npages > t->size) {
-		ret = H_PARAMETER;
+		ret = TCE_H_PARAMETER;
 		goto out;
 	}
 	ret = call_range(guest, t, ioba, npages, &idx, &n);
-	if (ret != H_SUCCESS || npages == 0)
+	if (ret != TCE_H_SUCCESS || npages == 0)
 		goto out;
 	if (!guest->rules->stuff_allows_perm && (tce_value & TCE_PERM_MASK)) {
-		ret = H_PARAMETER;
+		ret = TCE_H_PARAMETER;
 		goto out;
 	}
 	ret = write_range(guest, t, idx, n, NULL, tce_value);
-	if (ret == H_SUCCESS && n < npages)
-		ret = H_PARAMETER;
+	if (ret == TCE_H_SUCCESS && n < npages)
+		ret = TCE_H_PARAMETER;
 out:
 	pthread_mutex_unlock(&guest->lock);
 	return ret;

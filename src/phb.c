@@ -111,7 +111,7 @@ int tce_phb_create(struct tce_guest *guest, const struct tce_phb_config *config,
 	phb->guest = guest;
 	phb->cfg = *config;
 	for (n = 0; n < TCE_PHB_WINDOWS; n++)
-		phb->win[n].liobn = 0x80000000u | (config->index << 8) | n;
+		phb->win[n].liobn = tce_liobn_pci(config->index, n);
 	rc = tce_phb_reset(phb);
 	if (rc) {
 		tce_free(phb);
@@ -167,7 +167,7 @@ static int rtas_query(struct tce_phb *phb, uint32_t nret, uint32_t *rets)
 		rets[4] = tce_phb_page_mask(phb->cfg.pgsz);
 		rets[5] = 0;
 	}
-	return RTAS_SUCCESS;
+	return TCE_RTAS_SUCCESS;
 }
 
 static int rtas_create(struct tce_phb *phb, const uint32_t *args, uint32_t *rets)
@@ -177,25 +177,25 @@ static int rtas_create(struct tce_phb *phb, const uint32_t *args, uint32_t *rets
 
 	if (page_shift < 12 || page_shift > 63 || !(phb->cfg.pgsz & (UINT64_C(1) << page_shift)) ||
 	    window_shift < page_shift || window_shift > 63)
-		return RTAS_PARAM_ERROR;
+		return TCE_RTAS_PARAM_ERROR;
 	entries = UINT64_C(1) << (window_shift - page_shift);
 	if (entries > TCE_PHB_MAX_TCES)
-		return RTAS_PARAM_ERROR;
+		return TCE_RTAS_PARAM_ERROR;
 	for (n = 0; n < TCE_PHB_WINDOWS && phb->win[n].enabled; n++)
 		;
 	if (n == TCE_PHB_WINDOWS)
-		return RTAS_HW_ERROR;
+		return TCE_RTAS_HW_ERROR;
 	bus_offset = active_windows(phb) == 0 ? phb->cfg.dma_win_addr : phb->cfg.dma64_win_addr;
 	if ((bus_offset >> page_shift) << page_shift != bus_offset ||
 	    bus_offset > UINT64_MAX - ((UINT64_C(1) << window_shift) - 1))
-		return RTAS_PARAM_ERROR;
+		return TCE_RTAS_PARAM_ERROR;
 	/* Whole or not at all: never a truncated or half-created window. */
 	if (window_enable(phb, n, page_shift, bus_offset, entries) != 0)
-		return RTAS_HW_ERROR;
+		return TCE_RTAS_HW_ERROR;
 	rets[1] = phb->win[n].liobn;
 	rets[2] = (uint32_t)(bus_offset >> 32);
 	rets[3] = (uint32_t)bus_offset;
-	return RTAS_SUCCESS;
+	return TCE_RTAS_SUCCESS;
 }
 
 static int rtas_remove(struct tce_phb *phb, uint32_t liobn)
@@ -207,19 +207,19 @@ static int rtas_remove(struct tce_phb *phb, uint32_t liobn)
 		if (phb->win[n].liobn == liobn && phb->win[n].enabled)
 			break;
 	if (n == TCE_PHB_WINDOWS)
-		return RTAS_PARAM_ERROR;
+		return TCE_RTAS_PARAM_ERROR;
 	was_default = phb->win[n].def_win;
 	window_disable(phb, n);
 	/* PAPR: removing the last window, when it is not the default one, restores the default. */
 	if (active_windows(phb) == 0 && !was_default && tce_phb_reset(phb) != 0)
-		return RTAS_HW_ERROR;
-	return RTAS_SUCCESS;
+		return TCE_RTAS_HW_ERROR;
+	return TCE_RTAS_SUCCESS;
 }
 
 int tce_phb_rtas(struct tce_phb *phb, uint32_t token, uint32_t nargs, const uint32_t *args,
 		 uint32_t nret, uint32_t *rets)
 {
-	int status = RTAS_PARAM_ERROR;
+	int status = TCE_RTAS_PARAM_ERROR;
 
 	switch (token) {
 	case TCE_RTAS_QUERY_PE_DMA_WINDOW:
@@ -236,7 +236,7 @@ int tce_phb_rtas(struct tce_phb *phb, uint32_t token, uint32_t nargs, const uint
 		break;
 	case TCE_RTAS_RESET_PE_DMA_WINDOW:
 		if (nargs == 3 && nret == 1 && phb->cfg.ddw && buid_matches(phb, args))
-			status = tce_phb_reset(phb) == 0 ? RTAS_SUCCESS : RTAS_HW_ERROR;
+			status = tce_phb_reset(phb) == 0 ? TCE_RTAS_SUCCESS : TCE_RTAS_HW_ERROR;
 		break;
 	default:
 		break;

@@ -14,6 +14,7 @@
 
 #include "tce/prereg.h"
 #include "alloc.h"
+#include "charge.h"
 
 struct tce_region {
 	uint64_t ua;
@@ -52,12 +53,8 @@ int tce_prereg_create(struct tce_hostmem *hostmem, struct tce_account *account,
 /* Release what a region holds: its pin, its charge, itself. */
 static void region_free(struct tce_prereg *prereg, struct tce_region *region)
 {
-	int rc;
-
 	tce_hostmem_unpin(prereg->hostmem, region->pin);
-	rc = tce_account_uncharge(prereg->account, TCE_TAG_REGION, region->size);
-	assert(rc == 0);
-	(void)rc;
+	tce_uncharge_exact(prereg->account, TCE_TAG_REGION, region->size);
 	tce_free(region);
 }
 
@@ -178,7 +175,7 @@ int tce_prereg_register(struct tce_prereg *prereg, uint64_t ua, uint64_t size,
 	}
 	rc = tce_hostmem_pin(prereg->hostmem, ua, size, &region->pin);
 	if (rc) {
-		tce_account_uncharge(prereg->account, TCE_TAG_REGION, size);
+		tce_uncharge_exact(prereg->account, TCE_TAG_REGION, size);
 		tce_free(region);
 		goto out;
 	}

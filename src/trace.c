@@ -299,16 +299,11 @@ static struct tce_phb *phb_for_index(struct tce_replay *r, unsigned index)
 	return r->phbs[index];
 }
 
-static bool is_pci_liobn(uint64_t liobn)
-{
-	return (liobn & 0x80000000u) && !(liobn >> 32);
-}
-
 /* Make sure the PHB a PCI LIOBN belongs to exists. */
 static void touch_liobn(struct tce_replay *r, uint64_t liobn)
 {
-	if (is_pci_liobn(liobn))
-		phb_for_index(r, (unsigned)((liobn >> 8) & 0xff));
+	if (tce_liobn_is_pci(liobn))
+		phb_for_index(r, tce_liobn_phb(liobn));
 }
 
 static bool table_of(struct tce_replay *r, uint64_t liobn, struct tce_guest_table_info *info)
@@ -349,7 +344,7 @@ static int replay_get(struct tce_replay *r, const char *args, const char *line, 
 		return unparsable(r, line, no, "get needs liobn, ioba, ret, tce");
 	touch_liobn(r, liobn);
 	rc = tce_h_get_tce(r->guest, liobn, ioba, &got);
-	return verdict(r, TCE_TRACE_GET, line, no, rc == ret && (rc != H_SUCCESS || got == tce),
+	return verdict(r, TCE_TRACE_GET, line, no, rc == ret && (rc != TCE_H_SUCCESS || got == tce),
 		       "H_GET_TCE returned %ld tce=0x%" PRIx64 ", trace says %" PRId64 " tce=0x%" PRIx64,
 		       rc, got, ret, tce);
 }
@@ -366,7 +361,7 @@ static int replay_indirect(struct tce_replay *r, const char *args, const char *l
 	    !field_hex(args, "tceN=", &tce_last) || !field_dec(args, "ret=", &ret))
 		return unparsable(r, line, no, "indirect needs liobn, ioba, tcelist, iobaN, tceN, ret");
 	touch_liobn(r, liobn);
-	if (ret != H_SUCCESS) {
+	if (ret != TCE_H_SUCCESS) {
 		r->stats.events[TCE_TRACE_INDIRECT].unverified++;
 		return 0;
 	}
@@ -401,7 +396,7 @@ static int replay_stuff(struct tce_replay *r, const char *args, const char *line
 	    !field_dec(args, "ret=", &ret))
 		return unparsable(r, line, no, "stuff needs liobn, ioba, tcevalue, npages, ret");
 	touch_liobn(r, liobn);
-	if (ret != H_SUCCESS || npages <= 0) {
+	if (ret != TCE_H_SUCCESS || npages <= 0) {
 		r->stats.events[TCE_TRACE_STUFF].unverified++;
 		return 0;
 	}
@@ -455,11 +450,11 @@ static int replay_new_table(struct tce_replay *r, const char *args, const char *
 
 	if (!field_hex(args, "liobn=", &liobn))
 		return unparsable(r, line, no, "new_table needs liobn");
-	if (is_pci_liobn(liobn)) {
-		struct tce_phb *phb = phb_for_index(r, (unsigned)((liobn >> 8) & 0xff));
+	if (tce_liobn_is_pci(liobn)) {
+		struct tce_phb *phb = phb_for_index(r, tce_liobn_phb(liobn));
 
 		/* Window 0 is enabled by the PHB's reset; window 1 appears with ddw_create. */
-		if ((liobn & 0xff) == 0)
+		if (tce_liobn_window(liobn) == 0)
 			return verdict(r, TCE_TRACE_NEW_TABLE, line, no,
 				       phb && table_of(r, liobn, &info),
 				       "the default window 0x%" PRIx64 " is not enabled", liobn);
@@ -497,11 +492,11 @@ static int replay_ddw(struct tce_replay *r, enum tce_trace_event ev, const char 
 	if (ev == TCE_TRACE_DDW_REMOVE) {
 		if (!field_hex(args, "liobn=", &liobn))
 			return unparsable(r, line, no, "ddw_remove needs liobn");
-		phb = is_pci_liobn(liobn) ? phb_for_index(r, (unsigned)((liobn >> 8) & 0xff)) : NULL;
+		phb = tce_liobn_is_pci(liobn) ? phb_for_index(r, tce_liobn_phb(liobn)) : NULL;
 		in[0] = (uint32_t)liobn;
 		status = phb ? tce_phb_rtas(phb, TCE_RTAS_REMOVE_PE_DMA_WINDOW, 1, in, 1, out)
-			     : RTAS_PARAM_ERROR;
-		return verdict(r, ev, line, no, status == RTAS_SUCCESS,
+			     : TCE_RTAS_PARAM_ERROR;
+		return verdict(r, ev, line, no, status == TCE_RTAS_SUCCESS,
 			       "ibm,remove-pe-dma-window returned %d", status);
 	}
 	if (!field_hex(args, "buid=", &buid) || !field_hex(args, "addr=", &cfg_addr))
@@ -524,7 +519,7 @@ static int replay_ddw(struct tce_replay *r, enum tce_trace_event ev, const char 
 			return unparsable(r, line, no, "ddw_query needs windows, max window size, mask");
 		status = tce_phb_rtas(phb, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, in, 5, out);
 		return verdict(r, ev, line, no,
-			       status == RTAS_SUCCESS && out[1] == (uint64_t)windows &&
+			       status == TCE_RTAS_SUCCESS && out[1] == (uint64_t)windows &&
 				       out[2] == max_size && out[3] == mask,
 			       "query returned %d, %" PRIu32 " windows, block 0x%" PRIx32
 			       ", mask 0x%" PRIx32,
@@ -545,14 +540,14 @@ static int replay_ddw(struct tce_replay *r, enum tce_trace_event ev, const char 
 		in[4] = window_shift;
 		status = tce_phb_rtas(phb, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, in, 4, out);
 		return verdict(r, ev, line, no,
-			       status == RTAS_SUCCESS && out[1] == liobn &&
+			       status == TCE_RTAS_SUCCESS && out[1] == liobn &&
 				       (((uint64_t)out[2] << 32) | out[3]) == start,
 			       "create returned %d, liobn 0x%" PRIx32 " at 0x%" PRIx64, status, out[1],
 			       ((uint64_t)out[2] << 32) | out[3]);
 	}
 	default: /* reset */
 		status = tce_phb_rtas(phb, TCE_RTAS_RESET_PE_DMA_WINDOW, 3, in, 1, out);
-		return verdict(r, ev, line, no, status == RTAS_SUCCESS,
+		return verdict(r, ev, line, no, status == TCE_RTAS_SUCCESS,
 			       "ibm,reset-pe-dma-window returned %d", status);
 	}
 }

@@ -9,6 +9,7 @@
 #include "tce/table.h"
 #include "tce/userview.h"
 #include "alloc.h"
+#include "charge.h"
 
 /* Mirror words carry a present bit so that ua is the only payload. */
 #define MIRROR_PRESENT TCE_PERM_READ
@@ -54,7 +55,7 @@ int tce_userview_create(enum tce_userview_kind kind, const struct tce_geometry *
 		uv->charged = geo->full_bytes;
 		rc = tce_table_create(geo, 0, &uv->mirror);
 		if (rc) {
-			tce_account_uncharge(account, TCE_TAG_MIRROR, uv->charged);
+			tce_uncharge_exact(account, TCE_TAG_MIRROR, uv->charged);
 			tce_free(uv);
 			return rc;
 		}
@@ -69,7 +70,7 @@ void tce_userview_destroy(struct tce_userview *userview)
 		return;
 	tce_table_destroy(userview->mirror);
 	tce_free(userview->runs);
-	tce_account_uncharge(userview->account, TCE_TAG_MIRROR, userview->charged);
+	tce_uncharge_exact(userview->account, TCE_TAG_MIRROR, userview->charged);
 	tce_free(userview);
 }
 
@@ -133,7 +134,7 @@ static int runs_reserve(struct tce_userview *uv, uint64_t need)
 		return rc;
 	rc = tce_array_reserve((void **)&uv->runs, &uv->cap, new_cap, sizeof(struct uv_run));
 	if (rc) {
-		tce_account_uncharge(uv->account, TCE_TAG_MIRROR, grow);
+		tce_uncharge_exact(uv->account, TCE_TAG_MIRROR, grow);
 		return rc;
 	}
 	uv->charged += grow;

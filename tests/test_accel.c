@@ -144,28 +144,28 @@ static void test_put_through_one_window(void **state)
 
 	(void)state;
 	vm_setup(&vm, 16, hw, 1, true);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 5 * 64 * KiB, (7 * 64 * KiB) | R | W), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 5 * 64 * KiB, (7 * 64 * KiB) | R | W), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 1);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 1);
 	assert_int_equal(tce_group_translate(vm.group[0], DDW + 5 * 64 * KiB + 3, &x), 0);
 	assert_int_equal(x.hpa, host_of(&vm, RAM_UA + 7 * 64 * KiB) + 3);
 	assert_int_equal(x.perm, R | W);
 	/* The guest view holds the guest's TCE. */
-	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW + 5 * 64 * KiB, &tce), H_SUCCESS);
+	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW + 5 * 64 * KiB, &tce), TCE_H_SUCCESS);
 	assert_int_equal(tce, (7 * 64 * KiB) | R | W);
 	/* Replacing moves the count; clearing releases it. */
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 5 * 64 * KiB, (9 * 64 * KiB) | R), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 5 * 64 * KiB, (9 * 64 * KiB) | R), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 1);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 5 * 64 * KiB, 0), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 5 * 64 * KiB, 0), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 0);
 	assert_int_equal(tce_group_translate(vm.group[0], DDW + 5 * 64 * KiB, &x), 0);
 	assert_int_equal(x.perm, 0);
 	/* INDIRECT of 512 and STUFF of 512. */
 	for (vm.list_n = 0; vm.list_n < 512; vm.list_n++)
 		vm.list[vm.list_n] = ((100 + vm.list_n) * 64 * KiB) | R;
-	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 512), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 512), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 512);
-	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 512), H_SUCCESS);
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 512), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 0);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 0);
 	vm_teardown(&vm);
@@ -180,13 +180,13 @@ static void test_guest_pages_split(void **state)
 
 	(void)state;
 	vm_setup(&vm, 24, hw, 1, true);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 16 * MiB, (32 * MiB) | W), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 16 * MiB, (32 * MiB) | W), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 256);
 	assert_int_equal(tce_group_translate(vm.group[0], DDW + 16 * MiB + 255 * 64 * KiB + 1, &x), 0);
 	assert_int_equal(x.hpa, host_of(&vm, RAM_UA + 32 * MiB + 255 * 64 * KiB) + 1);
 	assert_int_equal(x.page_mask, 64 * KiB - 1);
 	assert_int_equal(x.perm, R | W); /* PowerNV adds R to W */
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 16 * MiB, 0), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 16 * MiB, 0), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 0);
 	vm_teardown(&vm);
 }
@@ -201,8 +201,8 @@ static void test_missing_registration(void **state)
 
 	(void)state;
 	vm_setup(&vm, 16, hw, 1, false);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (3 * 64 * KiB) | R), H_TOO_HARD);
-	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW, &tce), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (3 * 64 * KiB) | R), TCE_H_TOO_HARD);
+	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW, &tce), TCE_H_SUCCESS);
 	assert_int_equal(tce, 0);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 0);
 	vm.list_n = 4;
@@ -210,18 +210,18 @@ static void test_missing_registration(void **state)
 	vm.list[1] = (5 * 64 * KiB) | R;
 	vm.list[2] = 0;
 	vm.list[3] = 0;
-	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 4), H_TOO_HARD);
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 4), TCE_H_TOO_HARD);
 	assert_int_equal(tce_guest_table_info(vm.g, LIOBN, &info), 0);
 	assert_int_equal(info.valid_entries, 0);
 	/* Clearing needs no registration. */
-	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 16), H_SUCCESS);
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 16), TCE_H_SUCCESS);
 	/* Register part of RAM: pages inside map, pages outside are too hard. */
 	assert_int_equal(tce_container_register(vm.c[0], RAM_UA, 1 * MiB), 0);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (3 * 64 * KiB) | R), H_SUCCESS);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 64 * KiB, (2 * MiB) | R), H_TOO_HARD);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (3 * 64 * KiB) | R), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 64 * KiB, (2 * MiB) | R), TCE_H_TOO_HARD);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 1);
 	assert_int_equal(tce_container_unregister(vm.c[0], RAM_UA, 1 * MiB), -EBUSY);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, 0), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, 0), TCE_H_SUCCESS);
 	assert_int_equal(tce_container_unregister(vm.c[0], RAM_UA, 1 * MiB), 0);
 	vm_teardown(&vm);
 }
@@ -238,16 +238,16 @@ static void test_two_windows_all_or_nothing(void **state)
 
 	(void)state;
 	vm_setup_flags(&vm, 24, hw, 2, true, TCE_SIM_MAP_FRAGMENTED);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (16 * MiB) | R), H_TOO_HARD);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (16 * MiB) | R), TCE_H_TOO_HARD);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 0);
 	assert_int_equal(tce_window_mapped(vm.w[1]), 0);
 	assert_int_equal(ram_mapped(&vm), 0);
-	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW, &tce), H_SUCCESS);
+	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW, &tce), TCE_H_SUCCESS);
 	assert_int_equal(tce, 0);
 	/* Detach the 16 MiB window: the same call now works in the other. */
 	assert_int_equal(tce_guest_detach_window(vm.g, LIOBN, vm.w[1]), 0);
 	assert_int_equal(tce_guest_detach_window(vm.g, LIOBN, vm.w[1]), -ENOENT);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (16 * MiB) | R), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (16 * MiB) | R), TCE_H_SUCCESS);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 256);
 	assert_int_equal(tce_window_mapped(vm.w[1]), 0);
 	vm_teardown(&vm);
@@ -262,12 +262,12 @@ static void test_two_windows_both_updated(void **state)
 
 	(void)state;
 	vm_setup(&vm, 16, hw, 2, true);
-	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 64 * KiB, (11 * 64 * KiB) | W), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 64 * KiB, (11 * 64 * KiB) | W), TCE_H_SUCCESS);
 	assert_int_equal(tce_group_translate(vm.group[0], DDW + 64 * KiB, &x0), 0);
 	assert_int_equal(tce_group_translate(vm.group[1], DDW + 64 * KiB, &x1), 0);
 	assert_int_equal(x0.hpa, x1.hpa);
 	assert_int_equal(ram_mapped(&vm), 2);
-	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 4), H_SUCCESS);
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 4), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 0);
 	vm_teardown(&vm);
 }
@@ -284,9 +284,9 @@ static void test_indirect_zero_tce_not_counted(void **state)
 	vm.list[0] = (1 * 64 * KiB) | R;
 	vm.list[1] = 2 * 64 * KiB; /* an address but no permission */
 	vm.list[2] = 0;
-	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 3), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 3), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 1);
-	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 3), H_SUCCESS);
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 3), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 0);
 	assert_int_equal(tce_container_unregister(vm.c[0], RAM_UA, 1 * GiB), 0);
 	vm_teardown(&vm);
@@ -314,7 +314,7 @@ static void test_attach_rules(void **state)
 	assert_int_equal(tce_guest_attach_window(vm.g, 0x80000004, vm.w[0]), -EINVAL);
 	/* A smaller guest window and a larger guest page are fine; existing TCEs are mirrored. */
 	assert_int_equal(tce_guest_create_table(vm.g, 0x80000005, 24, DDW >> 24, 8), 0);
-	assert_int_equal(tce_h_put_tce(vm.g, 0x80000005, DDW + 16 * MiB, (48 * MiB) | R), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, 0x80000005, DDW + 16 * MiB, (48 * MiB) | R), TCE_H_SUCCESS);
 	assert_int_equal(tce_container_remove_window(vm.c[0], DDW), 0); /* the old one: removed but held */
 	assert_int_equal(tce_container_create_window(vm.c[0], 16, 1 * GiB, 1, &start), 0);
 	w = tce_container_window(vm.c[0], DDW);
@@ -339,13 +339,13 @@ static void test_refused_attach_changes_nothing(void **state)
 	assert_int_equal(tce_container_map(vm.c[0], DDW, 64 * KiB, RAM_UA, VFIO_DMA_MAP_FLAG_READ), 0);
 	/* A second table whose TCE points outside the registered memory. */
 	assert_int_equal(tce_guest_create_table(vm.g, 0x80000006, 16, DDW >> 16, 16384), 0);
-	assert_int_equal(tce_h_put_tce(vm.g, 0x80000006, DDW + 64 * KiB, (512 * MiB) | R), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, 0x80000006, DDW + 64 * KiB, (512 * MiB) | R), TCE_H_SUCCESS);
 	assert_int_equal(tce_guest_attach_window(vm.g, 0x80000006, vm.w[0]), -EFAULT);
 	assert_int_equal(tce_group_translate(vm.group[0], DDW, &x), 0);
 	assert_int_equal(x.perm, R);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 1);
 	/* Once the TCE is gone the attach works, replacing the window's contents. */
-	assert_int_equal(tce_h_put_tce(vm.g, 0x80000006, DDW + 64 * KiB, 0), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, 0x80000006, DDW + 64 * KiB, 0), TCE_H_SUCCESS);
 	assert_int_equal(tce_guest_attach_window(vm.g, 0x80000006, vm.w[0]), 0);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 0);
 	assert_int_equal(tce_guest_remove_table(vm.g, 0x80000006), 0);

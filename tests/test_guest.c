@@ -78,7 +78,7 @@ static uint64_t get(struct fx *f, uint64_t ioba)
 {
 	uint64_t tce = 0xdead;
 
-	assert_int_equal(tce_h_get_tce(f->g, LIOBN, ioba, &tce), H_SUCCESS);
+	assert_int_equal(tce_h_get_tce(f->g, LIOBN, ioba, &tce), TCE_H_SUCCESS);
 	return tce;
 }
 
@@ -126,40 +126,40 @@ static long run(struct fx *f, const struct row *row)
 
 static const struct row failing_rows[] = {
 	/* H_PUT_TCE */
-	{"put: unknown liobn", PUT, 0x80000007, START, PAGE | R, 0, {H_PARAMETER, H_TOO_HARD, H_PARAMETER}, 0, NONE},
-	{"put: liobn with upper bits", PUT, 0x180000001, START, PAGE | R, 0, {H_PARAMETER, H_TOO_HARD, H_PARAMETER}, 0, NONE},
-	{"put: below the window", PUT, LIOBN, START - PAGE, PAGE | R, 0, {H_PARAMETER, H_PARAMETER, H_PARAMETER}, 0, NONE},
-	{"put: past the window", PUT, LIOBN, START + ENTRIES * PAGE, PAGE | R, 0, {H_PARAMETER, H_PARAMETER, H_PARAMETER}, 0, NONE},
+	{"put: unknown liobn", PUT, 0x80000007, START, PAGE | R, 0, {TCE_H_PARAMETER, TCE_H_TOO_HARD, TCE_H_PARAMETER}, 0, NONE},
+	{"put: liobn with upper bits", PUT, 0x180000001, START, PAGE | R, 0, {TCE_H_PARAMETER, TCE_H_TOO_HARD, TCE_H_PARAMETER}, 0, NONE},
+	{"put: below the window", PUT, LIOBN, START - PAGE, PAGE | R, 0, {TCE_H_PARAMETER, TCE_H_PARAMETER, TCE_H_PARAMETER}, 0, NONE},
+	{"put: past the window", PUT, LIOBN, START + ENTRIES * PAGE, PAGE | R, 0, {TCE_H_PARAMETER, TCE_H_PARAMETER, TCE_H_PARAMETER}, 0, NONE},
 	/* H_GET_TCE */
-	{"get: unknown liobn", GET, 0x80000007, START, 0, 0, {H_PARAMETER, H_TOO_HARD, H_PARAMETER}, 0, NONE},
-	{"get: past the window", GET, LIOBN, START + ENTRIES * PAGE, 0, 0, {H_PARAMETER, H_PARAMETER, H_PARAMETER}, 0, NONE},
-	{"get: misaligned", GET, LIOBN, START + 8, 0, 0, {H_SUCCESS, H_PARAMETER, H_PARAMETER}, 0, NONE},
+	{"get: unknown liobn", GET, 0x80000007, START, 0, 0, {TCE_H_PARAMETER, TCE_H_TOO_HARD, TCE_H_PARAMETER}, 0, NONE},
+	{"get: past the window", GET, LIOBN, START + ENTRIES * PAGE, 0, 0, {TCE_H_PARAMETER, TCE_H_PARAMETER, TCE_H_PARAMETER}, 0, NONE},
+	{"get: misaligned", GET, LIOBN, START + 8, 0, 0, {TCE_H_SUCCESS, TCE_H_PARAMETER, TCE_H_PARAMETER}, 0, NONE},
 	/* H_PUT_TCE_INDIRECT */
-	{"indirect: unknown liobn", INDIRECT, 0x80000007, START, LIST_GPA, 4, {H_PARAMETER, H_TOO_HARD, H_PARAMETER}, 4, NONE},
-	{"indirect: 513 entries", INDIRECT, LIOBN, START, LIST_GPA, 513, {H_PARAMETER, H_PARAMETER, H_PARAMETER}, 512, NONE},
-	{"indirect: list not 4K-aligned", INDIRECT, LIOBN, START, LIST_GPA + 8, 4, {H_PARAMETER, H_PARAMETER, H_PARAMETER}, 4, NONE},
-	{"indirect: list unreadable", INDIRECT, LIOBN, START, LIST_GPA, 4, {H_PARAMETER, H_TOO_HARD, H_PARAMETER}, 0, NONE},
-	{"indirect: first page in, last out (B-R1)", INDIRECT, LIOBN, LAST, LIST_GPA, 2, {H_PARAMETER, H_PARAMETER, H_PARAMETER}, 2, NONE},
-	{"indirect: count 0", INDIRECT, LIOBN, START, LIST_GPA, 0, {H_PARAMETER, H_SUCCESS, H_SUCCESS}, 0, NONE},
-	{"indirect: misaligned ioba", INDIRECT, LIOBN, START + 8, LIST_GPA, 2, {H_SUCCESS, H_PARAMETER, H_PARAMETER}, 2, NONE},
-	{"indirect: a TCE outside guest memory", INDIRECT, LIOBN, START, LIST_GPA, 8, {H_SUCCESS, H_TOO_HARD, H_PARAMETER}, 8, 5},
+	{"indirect: unknown liobn", INDIRECT, 0x80000007, START, LIST_GPA, 4, {TCE_H_PARAMETER, TCE_H_TOO_HARD, TCE_H_PARAMETER}, 4, NONE},
+	{"indirect: 513 entries", INDIRECT, LIOBN, START, LIST_GPA, 513, {TCE_H_PARAMETER, TCE_H_PARAMETER, TCE_H_PARAMETER}, 512, NONE},
+	{"indirect: list not 4K-aligned", INDIRECT, LIOBN, START, LIST_GPA + 8, 4, {TCE_H_PARAMETER, TCE_H_PARAMETER, TCE_H_PARAMETER}, 4, NONE},
+	{"indirect: list unreadable", INDIRECT, LIOBN, START, LIST_GPA, 4, {TCE_H_PARAMETER, TCE_H_TOO_HARD, TCE_H_PARAMETER}, 0, NONE},
+	{"indirect: first page in, last out (B-R1)", INDIRECT, LIOBN, LAST, LIST_GPA, 2, {TCE_H_PARAMETER, TCE_H_PARAMETER, TCE_H_PARAMETER}, 2, NONE},
+	{"indirect: count 0", INDIRECT, LIOBN, START, LIST_GPA, 0, {TCE_H_PARAMETER, TCE_H_SUCCESS, TCE_H_SUCCESS}, 0, NONE},
+	{"indirect: misaligned ioba", INDIRECT, LIOBN, START + 8, LIST_GPA, 2, {TCE_H_SUCCESS, TCE_H_PARAMETER, TCE_H_PARAMETER}, 2, NONE},
+	{"indirect: a TCE outside guest memory", INDIRECT, LIOBN, START, LIST_GPA, 8, {TCE_H_SUCCESS, TCE_H_TOO_HARD, TCE_H_PARAMETER}, 8, 5},
 	/* H_STUFF_TCE */
-	{"stuff: unknown liobn", STUFF, 0x80000007, START, 0, 4, {H_PARAMETER, H_TOO_HARD, H_PARAMETER}, 0, NONE},
-	{"stuff: count 0", STUFF, LIOBN, START, 0, 0, {H_PARAMETER, H_SUCCESS, H_SUCCESS}, 0, NONE},
-	{"stuff: more than the table", STUFF, LIOBN, START, 0, ENTRIES + 1, {H_PARAMETER, H_PARAMETER, H_P4}, 0, NONE},
-	{"stuff: 513 pages", STUFF, LIOBN, START, 0, 513, {H_SUCCESS, H_SUCCESS, H_P4}, 0, NONE},
-	{"stuff: first page in, last out (B-R1)", STUFF, LIOBN, LAST - PAGE, 0, 3, {H_PARAMETER, H_PARAMETER, H_PARAMETER}, 0, NONE},
-	{"stuff: value with permissions", STUFF, LIOBN, START, PAGE | R, 4, {H_SUCCESS, H_PARAMETER, H_SUCCESS}, 0, NONE},
-	{"stuff: misaligned ioba", STUFF, LIOBN, START + 8, 0, 4, {H_SUCCESS, H_PARAMETER, H_PARAMETER}, 0, NONE},
+	{"stuff: unknown liobn", STUFF, 0x80000007, START, 0, 4, {TCE_H_PARAMETER, TCE_H_TOO_HARD, TCE_H_PARAMETER}, 0, NONE},
+	{"stuff: count 0", STUFF, LIOBN, START, 0, 0, {TCE_H_PARAMETER, TCE_H_SUCCESS, TCE_H_SUCCESS}, 0, NONE},
+	{"stuff: more than the table", STUFF, LIOBN, START, 0, ENTRIES + 1, {TCE_H_PARAMETER, TCE_H_PARAMETER, TCE_H_P4}, 0, NONE},
+	{"stuff: 513 pages", STUFF, LIOBN, START, 0, 513, {TCE_H_SUCCESS, TCE_H_SUCCESS, TCE_H_P4}, 0, NONE},
+	{"stuff: first page in, last out (B-R1)", STUFF, LIOBN, LAST - PAGE, 0, 3, {TCE_H_PARAMETER, TCE_H_PARAMETER, TCE_H_PARAMETER}, 0, NONE},
+	{"stuff: value with permissions", STUFF, LIOBN, START, PAGE | R, 4, {TCE_H_SUCCESS, TCE_H_PARAMETER, TCE_H_SUCCESS}, 0, NONE},
+	{"stuff: misaligned ioba", STUFF, LIOBN, START + 8, 0, 4, {TCE_H_SUCCESS, TCE_H_PARAMETER, TCE_H_PARAMETER}, 0, NONE},
 };
 
 /* Fill a few entries so "nothing changed" is visible. */
 static void prefill(struct fx *f)
 {
-	assert_int_equal(tce_h_put_tce(f->g, LIOBN, START, (100 * PAGE) | R), H_SUCCESS);
-	assert_int_equal(tce_h_put_tce(f->g, LIOBN, START + PAGE, (101 * PAGE) | W), H_SUCCESS);
-	assert_int_equal(tce_h_put_tce(f->g, LIOBN, LAST - PAGE, (102 * PAGE) | R | W), H_SUCCESS);
-	assert_int_equal(tce_h_put_tce(f->g, LIOBN, LAST, (103 * PAGE) | R | W), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f->g, LIOBN, START, (100 * PAGE) | R), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f->g, LIOBN, START + PAGE, (101 * PAGE) | W), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f->g, LIOBN, LAST - PAGE, (102 * PAGE) | R | W), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f->g, LIOBN, LAST, (103 * PAGE) | R | W), TCE_H_SUCCESS);
 }
 
 static void test_conformance_rows(void **state)
@@ -193,7 +193,7 @@ static void test_conformance_rows(void **state)
 			after_next = get(&f, START + PAGE);
 			after_last_1 = get(&f, LAST - PAGE);
 			after_last = get(&f, LAST);
-			if (rc != H_SUCCESS && !(p == TCE_HCALL_QEMU && strstr(row->what, "B-R1"))) {
+			if (rc != TCE_H_SUCCESS && !(p == TCE_HCALL_QEMU && strstr(row->what, "B-R1"))) {
 				/* Failure: nothing changed. */
 				assert_int_equal(after_start, before[0]);
 				assert_int_equal(after_next, before[1]);
@@ -219,20 +219,20 @@ static void test_qemu_partial_writes(void **state)
 	f.list_n = 2;
 	f.list[0] = (7 * PAGE) | R;
 	f.list[1] = (8 * PAGE) | R;
-	assert_int_equal(tce_h_put_tce_indirect(f.g, LIOBN, LAST, LIST_GPA, 2), H_PARAMETER);
+	assert_int_equal(tce_h_put_tce_indirect(f.g, LIOBN, LAST, LIST_GPA, 2), TCE_H_PARAMETER);
 	assert_int_equal(get(&f, LAST), (7 * PAGE) | R);
-	assert_int_equal(tce_h_stuff_tce(f.g, LIOBN, LAST - PAGE, (9 * PAGE) | W, 3), H_PARAMETER);
+	assert_int_equal(tce_h_stuff_tce(f.g, LIOBN, LAST - PAGE, (9 * PAGE) | W, 3), TCE_H_PARAMETER);
 	assert_int_equal(get(&f, LAST - PAGE), (9 * PAGE) | W);
 	assert_int_equal(get(&f, LAST), (9 * PAGE) | W);
 	/* A misaligned IOBA is masked; the TCE is stored as given, even without alignment. */
-	assert_int_equal(tce_h_put_tce(f.g, LIOBN, START + 5, 0x1234 | R), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f.g, LIOBN, START + 5, 0x1234 | R), TCE_H_SUCCESS);
 	assert_int_equal(get(&f, START), 0x1234 | R);
 	/* INDIRECT with a TCE outside memory: QEMU does not look. */
 	f.list_n = 3;
 	f.list[0] = (4 * GiB) | R;
 	f.list[1] = 0;
 	f.list[2] = PAGE | W;
-	assert_int_equal(tce_h_put_tce_indirect(f.g, LIOBN, START + PAGE, LIST_GPA, 3), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce_indirect(f.g, LIOBN, START + PAGE, LIST_GPA, 3), TCE_H_SUCCESS);
 	assert_int_equal(get(&f, START + PAGE), (4 * GiB) | R);
 	/* LAST - PAGE, LAST, START, START + PAGE, START + 3 PAGE. */
 	assert_int_equal(valid(&f), 5);
@@ -254,23 +254,23 @@ static void test_validate_before_write(void **state)
 		f.list[1] = (2 * PAGE) | R;
 		f.list[2] = (3 * PAGE + 4 * KiB) | R; /* not aligned to the 64 KiB page */
 		assert_int_equal(tce_h_put_tce_indirect(f.g, LIOBN, START, LIST_GPA, 3),
-				 p == TCE_HCALL_KVM ? H_TOO_HARD : H_PARAMETER);
+				 p == TCE_HCALL_KVM ? TCE_H_TOO_HARD : TCE_H_PARAMETER);
 		assert_int_equal(get(&f, START), 0);
 		assert_int_equal(valid(&f), 0);
 		/* A single put of a misaligned or out-of-memory address. */
 		assert_int_equal(tce_h_put_tce(f.g, LIOBN, START, (3 * PAGE + 4 * KiB) | R),
-				 p == TCE_HCALL_KVM ? H_TOO_HARD : H_PARAMETER);
+				 p == TCE_HCALL_KVM ? TCE_H_TOO_HARD : TCE_H_PARAMETER);
 		assert_int_equal(tce_h_put_tce(f.g, LIOBN, START, RAM_GPA_END | R),
-				 p == TCE_HCALL_KVM ? H_TOO_HARD : H_PARAMETER);
+				 p == TCE_HCALL_KVM ? TCE_H_TOO_HARD : TCE_H_PARAMETER);
 		/* An address without permission bits is not looked at. */
-		assert_int_equal(tce_h_put_tce(f.g, LIOBN, START, RAM_GPA_END), H_SUCCESS);
+		assert_int_equal(tce_h_put_tce(f.g, LIOBN, START, RAM_GPA_END), TCE_H_SUCCESS);
 		assert_int_equal(valid(&f), 0);
 		/* The full valid list works. */
 		f.list[2] = (3 * PAGE) | R | W;
-		assert_int_equal(tce_h_put_tce_indirect(f.g, LIOBN, START, LIST_GPA, 3), H_SUCCESS);
+		assert_int_equal(tce_h_put_tce_indirect(f.g, LIOBN, START, LIST_GPA, 3), TCE_H_SUCCESS);
 		assert_int_equal(get(&f, START + 2 * PAGE), (3 * PAGE) | R | W);
 		assert_int_equal(valid(&f), 3);
-		assert_int_equal(tce_h_stuff_tce(f.g, LIOBN, START, 0, 3), H_SUCCESS);
+		assert_int_equal(tce_h_stuff_tce(f.g, LIOBN, START, 0, 3), TCE_H_SUCCESS);
 		assert_int_equal(valid(&f), 0);
 		fx_teardown(&f);
 	}
@@ -304,10 +304,10 @@ static void test_create_table_rules(void **state)
 	assert_int_equal(tce_guest_table_info(f.g, 0x80000102, &info), 0);
 	assert_int_equal(info.charged_bytes, 9 * 64 * KiB);
 	/* Pages are allocated on first non-zero write only. */
-	assert_int_equal(tce_h_put_tce(f.g, 0x80000100, 0x5000, 0), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f.g, 0x80000100, 0x5000, 0), TCE_H_SUCCESS);
 	assert_int_equal(tce_guest_table_info(f.g, 0x80000100, &info), 0);
 	assert_int_equal(info.allocated_bytes, 0);
-	assert_int_equal(tce_h_put_tce(f.g, 0x80000100, 0x5000, 0x7000 | R), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f.g, 0x80000100, 0x5000, 0x7000 | R), TCE_H_SUCCESS);
 	assert_int_equal(tce_guest_table_info(f.g, 0x80000100, &info), 0);
 	assert_int_equal(info.allocated_bytes, 64 * KiB);
 	assert_int_equal(tce_guest_remove_table(f.g, 0x80000101), 0);
@@ -347,8 +347,8 @@ static void test_translate_and_notify(void **state)
 	(void)state;
 	fx_setup(&f, TCE_HCALL_QEMU);
 	tce_guest_set_notifier(f.g, record, &log);
-	assert_int_equal(tce_h_put_tce(f.g, LIOBN, START + 3 * PAGE, (42 * PAGE) | W), H_SUCCESS);
-	assert_int_equal(tce_h_stuff_tce(f.g, LIOBN, START + 3 * PAGE, 0, 2), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f.g, LIOBN, START + 3 * PAGE, (42 * PAGE) | W), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_stuff_tce(f.g, LIOBN, START + 3 * PAGE, 0, 2), TCE_H_SUCCESS);
 	assert_int_equal(log.n, 3);
 	assert_true(log.ev[0].map);
 	assert_int_equal(log.ev[0].iova, 3 * PAGE);
@@ -358,7 +358,7 @@ static void test_translate_and_notify(void **state)
 	assert_false(log.ev[1].map);
 	assert_int_equal(log.ev[2].iova, 4 * PAGE);
 	tce_guest_set_notifier(f.g, NULL, NULL);
-	assert_int_equal(tce_h_put_tce(f.g, LIOBN, START + 3 * PAGE, (42 * PAGE) | W), H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(f.g, LIOBN, START + 3 * PAGE, (42 * PAGE) | W), TCE_H_SUCCESS);
 	assert_int_equal(log.n, 3);
 
 	assert_int_equal(tce_guest_translate(f.g, LIOBN, START + 3 * PAGE + 0x123, W, &x), 0);
@@ -399,7 +399,7 @@ static void test_profiles_named_in_one_place(void **state)
 	assert_string_equal(tce_hcall_rules_get(TCE_HCALL_QEMU)->name, "qemu");
 	assert_true(tce_hcall_rules_get(TCE_HCALL_QEMU)->mask_misaligned_ioba);
 	assert_false(tce_hcall_rules_get(TCE_HCALL_KVM)->mask_misaligned_ioba);
-	assert_int_equal(tce_hcall_rules_get(TCE_HCALL_KVM)->unknown_liobn, H_TOO_HARD);
+	assert_int_equal(tce_hcall_rules_get(TCE_HCALL_KVM)->unknown_liobn, TCE_H_TOO_HARD);
 }
 
 int main(void)

@@ -86,26 +86,26 @@ static void test_default_window_and_query(void **state)
 	assert_int_equal(w.liobn, 0x80000001);
 	assert_int_equal(tce_phb_window(f.phb, 2, &w), -EINVAL);
 	/* 5 outputs: QEMU's constant block; 6 outputs: 2^37 TCEs. */
-	assert_int_equal(query(&f, 5, rets), RTAS_SUCCESS);
+	assert_int_equal(query(&f, 5, rets), TCE_RTAS_SUCCESS);
 	assert_int_equal(rets[0], 0);
 	assert_int_equal(rets[1], 1);
 	assert_int_equal(rets[2], 0x80000000);
 	assert_int_equal(rets[3], 0x107);
-	assert_int_equal(query(&f, 6, rets), RTAS_SUCCESS);
+	assert_int_equal(query(&f, 6, rets), TCE_RTAS_SUCCESS);
 	assert_int_equal(rets[2], 0x20);
 	assert_int_equal(rets[3], 0);
 	assert_int_equal(rets[4], 0x107);
 	/* Argument errors. */
-	assert_int_equal(query(&f, 4, rets), RTAS_PARAM_ERROR);
-	assert_int_equal(rets[0], (uint32_t)RTAS_PARAM_ERROR);
+	assert_int_equal(query(&f, 4, rets), TCE_RTAS_PARAM_ERROR);
+	assert_int_equal(rets[0], (uint32_t)TCE_RTAS_PARAM_ERROR);
 	{
 		uint32_t args[3] = {0, 0, 1};
 
 		assert_int_equal(tce_phb_rtas(f.phb, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, args, 5, rets),
-				 RTAS_PARAM_ERROR);
+				 TCE_RTAS_PARAM_ERROR);
 		assert_int_equal(tce_phb_rtas(f.phb, TCE_RTAS_QUERY_PE_DMA_WINDOW, 2, args, 5, rets),
-				 RTAS_PARAM_ERROR);
-		assert_int_equal(tce_phb_rtas(f.phb, 0x2030, 3, args, 5, rets), RTAS_PARAM_ERROR);
+				 TCE_RTAS_PARAM_ERROR);
+		assert_int_equal(tce_phb_rtas(f.phb, 0x2030, 3, args, 5, rets), TCE_RTAS_PARAM_ERROR);
 	}
 	tce_phb_ddw_extensions(f.phb, ext);
 	assert_int_equal(ext[0], 2);
@@ -125,41 +125,41 @@ static void test_create_remove_reset(void **state)
 	(void)state;
 	fx_setup(&f, TCE_ACCOUNT_UNLIMITED);
 	/* Refused: page size not allowed, window smaller than a page, shifts out of range. */
-	assert_int_equal(create(&f, 28, 32, rets), RTAS_PARAM_ERROR);
-	assert_int_equal(create(&f, 16, 15, rets), RTAS_PARAM_ERROR);
-	assert_int_equal(create(&f, 11, 20, rets), RTAS_PARAM_ERROR);
-	assert_int_equal(create(&f, 24, 64, rets), RTAS_PARAM_ERROR);
+	assert_int_equal(create(&f, 28, 32, rets), TCE_RTAS_PARAM_ERROR);
+	assert_int_equal(create(&f, 16, 15, rets), TCE_RTAS_PARAM_ERROR);
+	assert_int_equal(create(&f, 11, 20, rets), TCE_RTAS_PARAM_ERROR);
+	assert_int_equal(create(&f, 24, 64, rets), TCE_RTAS_PARAM_ERROR);
 	/* With the default window active, the new one goes at 2^59 on the second LIOBN. */
-	assert_int_equal(create(&f, 24, 31, rets), RTAS_SUCCESS);
+	assert_int_equal(create(&f, 24, 31, rets), TCE_RTAS_SUCCESS);
 	assert_int_equal(rets[1], 0x80000001);
 	assert_int_equal(((uint64_t)rets[2] << 32) | rets[3], UINT64_C(1) << 59);
-	assert_int_equal(query(&f, 5, rets), RTAS_SUCCESS);
+	assert_int_equal(query(&f, 5, rets), TCE_RTAS_SUCCESS);
 	assert_int_equal(rets[1], 0);
 	/* No third window. */
-	assert_int_equal(create(&f, 16, 30, rets), RTAS_HW_ERROR);
+	assert_int_equal(create(&f, 16, 30, rets), TCE_RTAS_HW_ERROR);
 	/* Remove: unknown LIOBN refused; removing the DDW leaves the default. */
-	assert_int_equal(remove_window(&f, 0x80000005), RTAS_PARAM_ERROR);
-	assert_int_equal(remove_window(&f, 0x80000001), RTAS_SUCCESS);
-	assert_int_equal(remove_window(&f, 0x80000001), RTAS_PARAM_ERROR);
+	assert_int_equal(remove_window(&f, 0x80000005), TCE_RTAS_PARAM_ERROR);
+	assert_int_equal(remove_window(&f, 0x80000001), TCE_RTAS_SUCCESS);
+	assert_int_equal(remove_window(&f, 0x80000001), TCE_RTAS_PARAM_ERROR);
 	/* Remove the default: nothing active; a new window goes at bus 0 on the first LIOBN. */
-	assert_int_equal(remove_window(&f, 0x80000000), RTAS_SUCCESS);
+	assert_int_equal(remove_window(&f, 0x80000000), TCE_RTAS_SUCCESS);
 	assert_int_equal(tce_phb_window(f.phb, 0, &w), 0);
 	assert_false(w.enabled);
-	assert_int_equal(create(&f, 16, 32, rets), RTAS_SUCCESS);
+	assert_int_equal(create(&f, 16, 32, rets), TCE_RTAS_SUCCESS);
 	assert_int_equal(rets[1], 0x80000000);
 	assert_int_equal(((uint64_t)rets[2] << 32) | rets[3], 0);
 	/* Removing that last, non-default window restores the default one. */
-	assert_int_equal(remove_window(&f, 0x80000000), RTAS_SUCCESS);
+	assert_int_equal(remove_window(&f, 0x80000000), TCE_RTAS_SUCCESS);
 	assert_int_equal(tce_phb_window(f.phb, 0, &w), 0);
 	assert_true(w.enabled && w.def_win);
 	assert_int_equal(w.page_shift, 12);
 	/* Reset drops every created window. */
-	assert_int_equal(create(&f, 16, 33, rets), RTAS_SUCCESS);
+	assert_int_equal(create(&f, 16, 33, rets), TCE_RTAS_SUCCESS);
 	{
 		uint32_t args[3] = {0, (uint32_t)(BUID >> 32), (uint32_t)BUID}, ret;
 
 		assert_int_equal(tce_phb_rtas(f.phb, TCE_RTAS_RESET_PE_DMA_WINDOW, 3, args, 1, &ret),
-				 RTAS_SUCCESS);
+				 TCE_RTAS_SUCCESS);
 		assert_int_equal(ret, 0);
 	}
 	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
@@ -178,7 +178,7 @@ static void test_large_windows(void **state)
 
 	(void)state;
 	fx_setup(&f, TCE_ACCOUNT_UNLIMITED);
-	assert_int_equal(create(&f, 12, 44, rets), RTAS_SUCCESS); /* 2^32 entries */
+	assert_int_equal(create(&f, 12, 44, rets), TCE_RTAS_SUCCESS); /* 2^32 entries */
 	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
 	assert_true(w.enabled);
 	assert_int_equal(w.entries, UINT64_C(1) << 32);
@@ -187,23 +187,23 @@ static void test_large_windows(void **state)
 	/* Its last page works. */
 	assert_int_equal(tce_h_put_tce(f.g, 0x80000001, (UINT64_C(1) << 59) + (UINT64_C(1) << 44) - 4096,
 				       0x5000 | TCE_PERM_READ),
-			 H_SUCCESS);
-	assert_int_equal(remove_window(&f, 0x80000001), RTAS_SUCCESS);
+			 TCE_H_SUCCESS);
+	assert_int_equal(remove_window(&f, 0x80000001), TCE_RTAS_SUCCESS);
 	/* More than the 2^37 TCEs the query advertises: a parameter error. */
-	assert_int_equal(create(&f, 12, 50, rets), RTAS_PARAM_ERROR);
+	assert_int_equal(create(&f, 12, 50, rets), TCE_RTAS_PARAM_ERROR);
 	fx_teardown(&f);
 
 	/* With a limit too small for its guest view: a hardware error, nothing created or charged. */
 	fx_setup(&f, 4 * GiB);
 	locked = tce_account_locked(f.account, TCE_TAG_COUNT);
-	assert_int_equal(create(&f, 12, 46, rets), RTAS_HW_ERROR); /* 2^34 entries: 128 GiB of TCEs */
+	assert_int_equal(create(&f, 12, 46, rets), TCE_RTAS_HW_ERROR); /* 2^34 entries: 128 GiB of TCEs */
 	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
 	assert_false(w.enabled);
 	assert_int_equal(tce_account_locked(f.account, TCE_TAG_COUNT), locked);
-	assert_int_equal(query(&f, 5, rets), RTAS_SUCCESS);
+	assert_int_equal(query(&f, 5, rets), TCE_RTAS_SUCCESS);
 	assert_int_equal(rets[1], 1);
 	/* ...and the guest can retry with a smaller window. */
-	assert_int_equal(create(&f, 24, 34, rets), RTAS_SUCCESS);
+	assert_int_equal(create(&f, 24, 34, rets), TCE_RTAS_SUCCESS);
 	fx_teardown(&f);
 }
 

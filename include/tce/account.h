@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tce/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -69,7 +71,7 @@ struct tce_account_totals {
  *
  * Return: 0, or -ENOMEM.
  */
-int tce_account_create(uint64_t limit_bytes, struct tce_account **accountp);
+TCE_EXPORT int tce_account_create(uint64_t limit_bytes, struct tce_account **accountp);
 
 /**
  * tce_account_create_rlimit() - a ledger limited by this process's RLIMIT_MEMLOCK.
@@ -80,14 +82,14 @@ int tce_account_create(uint64_t limit_bytes, struct tce_account **accountp);
  *
  * Return: 0, -ENOMEM, or the negative errno of getrlimit().
  */
-int tce_account_create_rlimit(struct tce_account **accountp);
+TCE_EXPORT int tce_account_create_rlimit(struct tce_account **accountp);
 
 /**
  * tce_account_destroy() - free an account.
  * @account: an account, or NULL. It need not be balanced (see
  *           tce_account_balanced() to check first).
  */
-void tce_account_destroy(struct tce_account *account);
+TCE_EXPORT void tce_account_destroy(struct tce_account *account);
 
 /**
  * tce_account_charge() - lock @bytes more under @tag.
@@ -98,7 +100,7 @@ void tce_account_destroy(struct tce_account *account);
  * Return: 0; -ENOMEM if locked + @bytes would pass the limit (nothing
  * changes; the refusal is counted in failed_charges); -EINVAL for a bad tag.
  */
-int tce_account_charge(struct tce_account *account, enum tce_account_tag tag, uint64_t bytes);
+TCE_EXPORT int tce_account_charge(struct tce_account *account, enum tce_account_tag tag, uint64_t bytes);
 
 /**
  * tce_account_uncharge() - release @bytes charged earlier under @tag.
@@ -109,14 +111,14 @@ int tce_account_charge(struct tce_account *account, enum tce_account_tag tag, ui
  * Return: 0; -EINVAL for a bad tag or if @tag holds fewer than @bytes
  * (nothing changes: the ledger never goes negative).
  */
-int tce_account_uncharge(struct tce_account *account, enum tce_account_tag tag, uint64_t bytes);
+TCE_EXPORT int tce_account_uncharge(struct tce_account *account, enum tce_account_tag tag, uint64_t bytes);
 
 /**
  * tce_account_totals() - copy the account's state.
  * @account: the account.
  * @totals: receives a consistent snapshot.
  */
-void tce_account_totals(const struct tce_account *account, struct tce_account_totals *totals);
+TCE_EXPORT void tce_account_totals(const struct tce_account *account, struct tce_account_totals *totals);
 
 /**
  * tce_account_locked() - bytes locked now.
@@ -125,7 +127,7 @@ void tce_account_totals(const struct tce_account *account, struct tce_account_to
  *
  * Return: the bytes (0 for a bad tag).
  */
-uint64_t tce_account_locked(const struct tce_account *account, enum tce_account_tag tag);
+TCE_EXPORT uint64_t tce_account_locked(const struct tce_account *account, enum tce_account_tag tag);
 
 /**
  * tce_account_limit() - the limit in bytes.
@@ -133,7 +135,7 @@ uint64_t tce_account_locked(const struct tce_account *account, enum tce_account_
  *
  * Return: the limit, TCE_ACCOUNT_UNLIMITED for none.
  */
-uint64_t tce_account_limit(const struct tce_account *account);
+TCE_EXPORT uint64_t tce_account_limit(const struct tce_account *account);
 
 /**
  * tce_account_balanced() - whether everything charged has been released.
@@ -142,7 +144,7 @@ uint64_t tce_account_limit(const struct tce_account *account);
  * Return: true when nothing is locked under any tag (then charged ==
  * released for every tag).
  */
-bool tce_account_balanced(const struct tce_account *account);
+TCE_EXPORT bool tce_account_balanced(const struct tce_account *account);
 
 /**
  * tce_account_bytes_to_pages() - bytes as the kernel counts them.
@@ -150,7 +152,7 @@ bool tce_account_balanced(const struct tce_account *account);
  *
  * Return: ceil(@bytes / 64 KiB).
  */
-uint64_t tce_account_bytes_to_pages(uint64_t bytes);
+TCE_EXPORT uint64_t tce_account_bytes_to_pages(uint64_t bytes);
 
 /**
  * tce_account_tag_name() - a short name for a tag ("table", "mirror", ...).
@@ -158,7 +160,7 @@ uint64_t tce_account_bytes_to_pages(uint64_t bytes);
  *
  * Return: a static string, "unknown" for a bad tag.
  */
-const char *tce_account_tag_name(enum tce_account_tag tag);
+TCE_EXPORT const char *tce_account_tag_name(enum tce_account_tag tag);
 
 #ifdef __cplusplus
 }

@@ -22,20 +22,12 @@
  * lazily, on the first MAP, UNMAP or TCE_CREATE after the first group is
  * attached; TCE_REMOVE of its start before that cancels it.
  *
- * A window is a hardware table (table.h) plus the userspace address of every
- * entry (userview.h). Creating one validates everything first, charges the
- * table's and the userview's worst case to the account, then allocates; any
- * failure releases exactly what was charged. Windows are reference counted,
- * so a guest that accelerates TCE hypercalls into them (guest.h) can keep one
- * alive after the container removed it.
- *
- * Mapping is all or nothing: the whole range must lie in one window, every
- * page is resolved (region found and counted, host address checked for
- * containment) before any entry is written, and table nodes and userview
- * room are reserved, so a failure changes nothing. Writing a page counts one
- * mapping of its region; replacing or clearing an entry uncounts the region
- * its old userspace address belonged to. Only entries with a permission bit
- * are ever counted.
+ * The container's windows are window.h objects: it creates them in the
+ * slot's bus address with the group's profile and its own userview kind,
+ * programs them into every attached group, and removes them. Creating one
+ * validates everything first, charges, then allocates; any failure releases
+ * exactly what was charged. MAP and UNMAP go to the window that contains the
+ * address and are all or nothing (window.h).
  *
  * tce_container_ioctl() accepts the real commands and structs of
  * <linux/vfio.h> and returns what the Linux driver returns, except where the
@@ -58,6 +50,8 @@
 #include "tce/prereg.h"
 #include "tce/table.h"
 #include "tce/userview.h"
+#include "tce/version.h"
+#include "tce/window.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -86,7 +80,7 @@ struct tce_group_desc {
  * @desc: receives: page sizes 4K, 64K, 16M, 256M; 2 windows at 0 and 2^59;
  *        5 levels; a 2 GiB 32-bit window at 0; dynamic windows; linux profile.
  */
-void tce_group_desc_powernv_ioda2(struct tce_group_desc *desc);
+TCE_EXPORT void tce_group_desc_powernv_ioda2(struct tce_group_desc *desc);
 
 struct tce_group;
 struct tce_container;
@@ -100,7 +94,7 @@ struct tce_window;
  *
  * Return: 0; -EINVAL for a description with max_windows > 2; -ENOMEM.
  */
-int tce_group_create(const struct tce_group_desc *desc, unsigned id, struct tce_group **groupp);
+TCE_EXPORT int tce_group_create(const struct tce_group_desc *desc, unsigned id, struct tce_group **groupp);
 
 /**
  * tce_group_destroy() - free a group.
@@ -108,7 +102,7 @@ int tce_group_create(const struct tce_group_desc *desc, unsigned id, struct tce_
  *
  * Return: 0, or -EBUSY while it is attached to a container (nothing freed).
  */
-int tce_group_destroy(struct tce_group *group);
+TCE_EXPORT int tce_group_destroy(struct tce_group *group);
 
 /**
  * tce_group_translate() - translate a bus address as the group's devices see it.
@@ -119,7 +113,7 @@ int tce_group_destroy(struct tce_group *group);
  * Return: 0; -ENXIO when no window programmed into the group contains @iova
  * (a device DMA there is an IOMMU fault).
  */
-int tce_group_translate(const struct tce_group *group, uint64_t iova, struct tce_translation *xlate);
+TCE_EXPORT int tce_group_translate(struct tce_group *group, uint64_t iova, struct tce_translation *xlate);
 
 /** How a container is set up. */
 struct tce_container_config {
@@ -140,7 +134,7 @@ struct tce_container_config {
  * a prereg of another address space is not detectable and is the caller's
  * duty; -ENOMEM.
  */
-int tce_container_create(const struct tce_container_config *config,
+TCE_EXPORT int tce_container_create(const struct tce_container_config *config,
 			 struct tce_container **containerp);
 
 /**
@@ -155,7 +149,7 @@ int tce_container_create(const struct tce_container_config *config,
  * else (another container's window, or a guest holding a removed window):
  * that region keeps the container's reference and stays registered.
  */
-int tce_container_destroy(struct tce_container *container);
+TCE_EXPORT int tce_container_destroy(struct tce_container *container);
 
 /**
  * tce_container_attach() - attach a group; every existing window is programmed into it.
@@ -167,7 +161,7 @@ int tce_container_destroy(struct tce_container *container);
  * already attached; -EPERM for a group of another platform than those
  * attached.
  */
-int tce_container_attach(struct tce_container *container, struct tce_group *group);
+TCE_EXPORT int tce_container_attach(struct tce_container *container, struct tce_group *group);
 
 /**
  * tce_container_detach() - detach a group; its devices lose every window.
@@ -180,7 +174,7 @@ int tce_container_attach(struct tce_container *container, struct tce_group *grou
  *
  * Return: 0, or -EINVAL if @group is not attached to @container.
  */
-int tce_container_detach(struct tce_container *container, struct tce_group *group);
+TCE_EXPORT int tce_container_detach(struct tce_container *container, struct tce_group *group);
 
 /**
  * tce_container_get_info() - VFIO_IOMMU_SPAPR_TCE_GET_INFO.
@@ -191,7 +185,7 @@ int tce_container_detach(struct tce_container *container, struct tce_group *grou
  * dma32_window_size. The ddw part is filled (and flags has
  * VFIO_IOMMU_SPAPR_INFO_DDW) for v2 with dynamic windows, when argsz covers it.
  */
-int tce_container_get_info(struct tce_container *container, struct vfio_iommu_spapr_tce_info *info);
+TCE_EXPORT int tce_container_get_info(struct tce_container *container, struct vfio_iommu_spapr_tce_info *info);
 
 /**
  * tce_container_enable() - VFIO_IOMMU_ENABLE (v1).
@@ -201,7 +195,7 @@ int tce_container_get_info(struct tce_container *container, struct vfio_iommu_sp
  * -EPERM for a group with no 32-bit window; -ENOMEM when the account
  * refuses dma32_size bytes (TCE_TAG_V1_WINDOW).
  */
-int tce_container_enable(struct tce_container *container);
+TCE_EXPORT int tce_container_enable(struct tce_container *container);
 
 /**
  * tce_container_disable() - VFIO_IOMMU_DISABLE (v1): release the ENABLE charge.
@@ -209,7 +203,7 @@ int tce_container_enable(struct tce_container *container);
  *
  * Return: 0 (also when not enabled); -ENOTTY for v2.
  */
-int tce_container_disable(struct tce_container *container);
+TCE_EXPORT int tce_container_disable(struct tce_container *container);
 
 /**
  * tce_container_register() - VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2).
@@ -221,7 +215,7 @@ int tce_container_disable(struct tce_container *container);
  * overlap; -EBUSY if this container already registered exactly this range;
  * -ENOMEM (limit, memory); -EFAULT (part of the range unmapped).
  */
-int tce_container_register(struct tce_container *container, uint64_t ua, uint64_t size);
+TCE_EXPORT int tce_container_register(struct tce_container *container, uint64_t ua, uint64_t size);
 
 /**
  * tce_container_unregister() - VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY (v2).
@@ -234,7 +228,7 @@ int tce_container_register(struct tce_container *container, uint64_t ua, uint64_
  * region's last reference and TCEs still point into it (the container keeps
  * it; the kernel returns 0 and leaks it).
  */
-int tce_container_unregister(struct tce_container *container, uint64_t ua, uint64_t size);
+TCE_EXPORT int tce_container_unregister(struct tce_container *container, uint64_t ua, uint64_t size);
 
 /**
  * tce_container_create_window() - VFIO_IOMMU_SPAPR_TCE_CREATE (v2).
@@ -249,7 +243,7 @@ int tce_container_unregister(struct tce_container *container, uint64_t ua, uint6
  * profile refuses; -ENOMEM when the account refuses the charge or a node
  * cannot be allocated. Nothing stays charged or allocated on failure.
  */
-int tce_container_create_window(struct tce_container *container, unsigned page_shift,
+TCE_EXPORT int tce_container_create_window(struct tce_container *container, unsigned page_shift,
 				uint64_t window_size, unsigned levels, uint64_t *start);
 
 /**
@@ -264,7 +258,7 @@ int tce_container_create_window(struct tce_container *container, unsigned page_s
  * which cancels it); -ENOTTY for v1; -ENXIO without a group; -EINVAL when no
  * window starts at @start.
  */
-int tce_container_remove_window(struct tce_container *container, uint64_t start);
+TCE_EXPORT int tce_container_remove_window(struct tce_container *container, uint64_t start);
 
 /**
  * tce_container_map() - VFIO_IOMMU_MAP_DMA.
@@ -281,7 +275,7 @@ int tce_container_remove_window(struct tce_container *container, uint64_t start)
  * when it is not host-contiguous for the page size; v1: -EFAULT when a page
  * is not mapped, -EPERM when not contiguous; -ENOMEM. All or nothing.
  */
-int tce_container_map(struct tce_container *container, uint64_t iova, uint64_t size, uint64_t ua,
+TCE_EXPORT int tce_container_map(struct tce_container *container, uint64_t iova, uint64_t size, uint64_t ua,
 		      uint32_t flags);
 
 /**
@@ -295,7 +289,37 @@ int tce_container_map(struct tce_container *container, uint64_t iova, uint64_t s
  * misalignment or a range not all in the window; -ENOMEM (extents userview
  * needing to split a run).
  */
-int tce_container_unmap(struct tce_container *container, uint64_t iova, uint64_t size);
+TCE_EXPORT int tce_container_unmap(struct tce_container *container, uint64_t iova, uint64_t size);
+
+/**
+ * tce_container_window() - the window that contains @iova, with a reference.
+ * @container: a container.
+ * @iova: a bus address.
+ *
+ * Return: the window (drop it with tce_window_put()), or NULL.
+ */
+TCE_EXPORT struct tce_window *tce_container_window(struct tce_container *container, uint64_t iova);
+
+/** A container's state, for callers and tests. */
+struct tce_container_state {
+	bool v2;                  /**< VFIO_SPAPR_TCE_v2_IOMMU */
+	bool enabled;             /**< v1: ENABLE done; v2: memory registered (MAP/UNMAP allowed) */
+	bool def_window_pending;  /**< the default window will be created on first use */
+	unsigned groups;          /**< groups attached */
+	unsigned windows;         /**< windows created */
+	unsigned regions;         /**< regions this container registered (v2) */
+	uint64_t registered_bytes; /**< bytes of those regions */
+	uint64_t pinned_bytes;    /**< v1: bytes pinned by its windows' entries */
+	uint64_t mapped;          /**< entries mapped in its windows */
+};
+
+/**
+ * tce_container_state() - what a container holds now.
+ * @container: a container.
+ * @state: receives a consistent snapshot.
+ */
+TCE_EXPORT void tce_container_state(struct tce_container *container,
+				    struct tce_container_state *state);
 
 /**
  * tce_container_ioctl() - the VFIO ioctl surface.
@@ -315,157 +339,7 @@ int tce_container_unmap(struct tce_container *container, uint64_t iova, uint64_t
  * Others: as the typed function; -ENOTTY for an unknown command or one of
  * the other version.
  */
-int tce_container_ioctl(struct tce_container *container, unsigned long cmd, uintptr_t arg);
-
-/* ---- windows (shared with guest acceleration) ---- */
-
-/** One page of a list mapping: its userspace address and permission (0 unmaps). */
-struct tce_window_page {
-	uint64_t ua;
-	unsigned perm; /**< TCE_PERM_READ | TCE_PERM_WRITE bits */
-};
-
-/**
- * tce_container_window() - the window that contains @iova, with a reference.
- * @container: a container.
- * @iova: a bus address.
- *
- * Return: the window (drop it with tce_window_put()), or NULL.
- */
-struct tce_window *tce_container_window(struct tce_container *container, uint64_t iova);
-
-/**
- * tce_window_get() - take a reference on a window.
- * @window: a window.
- */
-void tce_window_get(struct tce_window *window);
-
-/**
- * tce_window_put() - drop a reference; the last one frees a removed window
- * (clearing it and releasing its charge).
- * @window: a window, or NULL.
- */
-void tce_window_put(struct tce_window *window);
-
-/**
- * tce_window_geometry() - the geometry of a window.
- * @window: a window.
- *
- * Return: a pointer valid while the window is held.
- */
-const struct tce_geometry *tce_window_geometry(const struct tce_window *window);
-
-/**
- * tce_window_start() - bus address of the window's first entry.
- * @window: a window.
- *
- * Return: the start.
- */
-uint64_t tce_window_start(const struct tce_window *window);
-
-/**
- * tce_window_is_v2() - whether the window translates through registered regions.
- * @window: a window.
- *
- * Return: true for v2 windows, false for v1 (pinning) windows.
- */
-bool tce_window_is_v2(const struct tce_window *window);
-
-/**
- * tce_window_translate() - translate @iova through the window's table.
- * @window: a window.
- * @iova: a bus address in the window.
- * @xlate: receives the translation.
- *
- * Return: 0, or -EINVAL outside the window.
- */
-int tce_window_translate(struct tce_window *window, uint64_t iova, struct tce_translation *xlate);
-
-/**
- * tce_window_map_list() - map a list of pages, all or nothing.
- * @window: a window.
- * @ioba: bus address of the first page, aligned to 2^@list_page_shift.
- * @list_page_shift: size of each list page; at least the window's page
- *        shift. A list page bigger than a window page covers 2^(difference)
- *        window entries, its userspace address advancing page by page.
- * @count: list pages, at least 1.
- * @pages: each page's userspace address (aligned to the window's page) and
- *        permission; permission 0 clears the entries.
- *
- * Return: 0; -EINVAL for a bad range, shift or alignment; v2: -EFAULT when
- * a page is in no registered region, -ENXIO when its region is being
- * destroyed, -EPERM when it is not host-contiguous; v1: -EFAULT when a page
- * is not mapped, -EPERM when not contiguous; -ENOMEM. Nothing changes on
- * failure.
- */
-int tce_window_map_list(struct tce_window *window, uint64_t ioba, unsigned list_page_shift,
-			uint64_t count, const struct tce_window_page *pages);
-
-/**
- * tce_window_check_list() - whether tce_window_map_list() would succeed.
- * @window: a window.
- * @ioba: as for tce_window_map_list().
- * @list_page_shift: as for tce_window_map_list().
- * @count: as for tce_window_map_list().
- * @pages: as for tce_window_map_list().
- *
- * Runs the map's checks and resolution (regions found, containment checked)
- * and undoes them; changes nothing. A caller updating several windows checks
- * them all before writing any.
- *
- * Return: 0, or the error tce_window_map_list() would return (other than
- * -ENOMEM for nodes).
- */
-int tce_window_check_list(struct tce_window *window, uint64_t ioba, unsigned list_page_shift,
-			  uint64_t count, const struct tce_window_page *pages);
-
-/**
- * tce_window_map() - map npages consecutive pages of consecutive memory.
- * @window: a window.
- * @ioba: bus address of the first page.
- * @npages: pages, at least 1.
- * @ua: userspace address of the first page.
- * @perm: TCE_PERM_READ and/or TCE_PERM_WRITE (not 0).
- *
- * Return: as tce_window_map_list().
- */
-int tce_window_map(struct tce_window *window, uint64_t ioba, uint64_t npages, uint64_t ua,
-		   unsigned perm);
-
-/**
- * tce_window_unmap() - clear a range of entries, uncounting their mappings.
- * @window: a window.
- * @ioba: bus address of the first page.
- * @npages: pages, at least 1, all in the window.
- *
- * Return: the number of entries that were mapped (>= 0); -EINVAL for a bad
- * range; -ENOMEM when an extents userview cannot split a run (nothing
- * changed).
- */
-int64_t tce_window_unmap(struct tce_window *window, uint64_t ioba, uint64_t npages);
-
-/**
- * tce_window_mapped() - entries of the window that hold a mapping.
- * @window: a window.
- *
- * Return: the number of entries with a permission bit.
- */
-uint64_t tce_window_mapped(struct tce_window *window);
-
-/** Bytes a window holds, for reports and invariant checks. */
-struct tce_window_usage {
-	uint64_t table_charged;     /**< charged for the hardware table (TCE_TAG_TABLE) */
-	uint64_t table_allocated;   /**< nodes allocated so far */
-	uint64_t userview_charged;  /**< charged for the userview (TCE_TAG_MIRROR) */
-	uint64_t userview_allocated;
-};
-
-/**
- * tce_window_usage() - what a window has charged and allocated.
- * @window: a window.
- * @usage: receives the figures.
- */
-void tce_window_usage(struct tce_window *window, struct tce_window_usage *usage);
+TCE_EXPORT int tce_container_ioctl(struct tce_container *container, unsigned long cmd, uintptr_t arg);
 
 #ifdef __cplusplus
 }

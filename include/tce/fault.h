@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "tce/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -26,21 +28,21 @@ extern "C" {
  *
  * Exactly one allocation fails; later ones succeed again. Thread-safe.
  */
-void tce_fault_fail_nth(uint64_t nth);
+TCE_EXPORT void tce_fault_fail_nth(uint64_t nth);
 
 /**
  * tce_fault_allocations() - allocations attempted since the process started.
  *
  * Return: the count of calls into the hook (failed ones included).
  */
-uint64_t tce_fault_allocations(void);
+TCE_EXPORT uint64_t tce_fault_allocations(void);
 
 /**
  * tce_fault_failures() - allocations the hook has failed on purpose.
  *
  * Return: the count of injected failures so far.
  */
-uint64_t tce_fault_failures(void);
+TCE_EXPORT uint64_t tce_fault_failures(void);
 
 #ifdef __cplusplus
 }

@@ -39,6 +39,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tce/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -110,7 +112,7 @@ struct tce_geometry {
  * than one page or above 2^63, levels outside 1..5, host page not 4K/64K),
  * with @geo->reason naming the bad argument. Never allocates.
  */
-int tce_geometry_compute(const struct tce_geometry_request *req, struct tce_geometry *geo);
+TCE_EXPORT int tce_geometry_compute(const struct tce_geometry_request *req, struct tce_geometry *geo);
 
 /**
  * tce_geometry_charge_bytes() - bytes to charge for a table of this geometry.
@@ -120,7 +122,7 @@ int tce_geometry_compute(const struct tce_geometry_request *req, struct tce_geom
  * Return: full_bytes, times two with the mirror. For the linux profile with a
  * mirror this is exactly the kernel's get_table_size() for a VFIO window.
  */
-uint64_t tce_geometry_charge_bytes(const struct tce_geometry *geo, bool with_mirror);
+TCE_EXPORT uint64_t tce_geometry_charge_bytes(const struct tce_geometry *geo, bool with_mirror);
 
 /**
  * tce_geometry_charge_2015() - what get_table_size() returned in 2015 (v4.2).
@@ -130,7 +132,7 @@ uint64_t tce_geometry_charge_bytes(const struct tce_geometry *geo, bool with_mir
  * Return: bytes for one copy by the 2015 rule. Less than full_bytes when an
  * upper level's pointers need less than one node (the under-count).
  */
-uint64_t tce_geometry_charge_2015(const struct tce_geometry *geo);
+TCE_EXPORT uint64_t tce_geometry_charge_2015(const struct tce_geometry *geo);
 
 /**
  * tce_geometry_auto_levels() - the fewest levels the profile accepts.
@@ -150,7 +152,7 @@ uint64_t tce_geometry_charge_2015(const struct tce_geometry *geo);
  * level count (bad page shift or window); or the last create_errno (-EINVAL or
  * -ENOMEM) when no level count 1..5 is accepted.
  */
-int tce_geometry_auto_levels(const struct tce_geometry_request *req, struct tce_geometry *geo,
+TCE_EXPORT int tce_geometry_auto_levels(const struct tce_geometry_request *req, struct tce_geometry *geo,
 			     unsigned *first_try);
 
 /**
@@ -159,7 +161,7 @@ int tce_geometry_auto_levels(const struct tce_geometry_request *req, struct tce_
  *
  * Return: a static string, "unknown" for an out-of-range value.
  */
-const char *tce_profile_name(enum tce_profile profile);
+TCE_EXPORT const char *tce_profile_name(enum tce_profile profile);
 
 /**
  * tce_profile_parse() - parse "linux" or "exact".
@@ -168,7 +170,7 @@ const char *tce_profile_name(enum tce_profile profile);
  *
  * Return: 0, or -EINVAL for an unknown name (@profile untouched).
  */
-int tce_profile_parse(const char *name, enum tce_profile *profile);
+TCE_EXPORT int tce_profile_parse(const char *name, enum tce_profile *profile);
 
 #ifdef __cplusplus
 }

@@ -35,7 +35,7 @@
  * Every profile checks the whole range a call touches, never only its first
  * page (the kernel's B-R1).
  *
- * Acceleration: hardware windows of a VFIO container (container.h) can be
+ * Acceleration: hardware windows (window.h, e.g. those of a VFIO container) can be
  * attached to a table, as KVM does for KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE: the
  * hardware page must not be larger than the guest's, the bus start must be the
  * same, and the hardware window at least as large. A hypercall then updates
@@ -59,27 +59,30 @@
 #include <stdint.h>
 
 #include "tce/account.h"
-#include "tce/container.h"
+#include "tce/version.h"
+#include "tce/window.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Hypercall numbers. */
-#define H_GET_TCE 0x1C
-#define H_PUT_TCE 0x20
-#define H_STUFF_TCE 0x138
-#define H_PUT_TCE_INDIRECT 0x13C
+#define TCE_H_GET_TCE 0x1C
+#define TCE_H_PUT_TCE 0x20
+#define TCE_H_STUFF_TCE 0x138
+#define TCE_H_PUT_TCE_INDIRECT 0x13C
 
 /* PAPR return codes (and KVM's internal H_TOO_HARD). */
-#define H_SUCCESS 0
-#define H_HARDWARE (-1)
-#define H_PARAMETER (-4)
-#define H_P4 (-57)
-#define H_TOO_HARD 9999
+#define TCE_H_SUCCESS 0
+#define TCE_H_HARDWARE (-1)
+#define TCE_H_PARAMETER (-4)
+#define TCE_H_P4 (-57)
+#define TCE_H_TOO_HARD 9999
 
 /** Most entries H_PUT_TCE_INDIRECT and (PAPR) H_STUFF_TCE take. */
 #define TCE_HCALL_MAX_COUNT 512u
+/** Hardware windows one guest table can be attached to. */
+#define TCE_GUEST_MAX_WINDOWS 2u
 /** The unit of a guest table's storage and of KVM's charge: 64 KiB of TCEs. */
 #define TCE_GUEST_PAGE_BYTES 65536u
 /** What KVM adds for its table descriptor when it charges a table. */
@@ -115,7 +118,7 @@ struct tce_hcall_rules {
  *
  * Return: a static table, or NULL for an unknown profile.
  */
-const struct tce_hcall_rules *tce_hcall_rules_get(enum tce_hcall_profile profile);
+TCE_EXPORT const struct tce_hcall_rules *tce_hcall_rules_get(enum tce_hcall_profile profile);
 
 /**
  * tce_hcall_profile_parse() - "qemu", "kvm" or "papr".
@@ -124,7 +127,7 @@ const struct tce_hcall_rules *tce_hcall_rules_get(enum tce_hcall_profile profile
  *
  * Return: 0, or -EINVAL.
  */
-int tce_hcall_profile_parse(const char *name, enum tce_hcall_profile *profile);
+TCE_EXPORT int tce_hcall_profile_parse(const char *name, enum tce_hcall_profile *profile);
 
 struct tce_guest;
 
@@ -192,13 +195,13 @@ struct tce_guest_table_info {
  *
  * Return: 0; -EINVAL for an unknown profile or no account; -ENOMEM.
  */
-int tce_guest_create(const struct tce_guest_config *config, struct tce_guest **guestp);
+TCE_EXPORT int tce_guest_create(const struct tce_guest_config *config, struct tce_guest **guestp);
 
 /**
  * tce_guest_destroy() - remove every table (detaching windows, uncharging) and free.
  * @guest: a guest, or NULL.
  */
-void tce_guest_destroy(struct tce_guest *guest);
+TCE_EXPORT void tce_guest_destroy(struct tce_guest *guest);
 
 /**
  * tce_guest_profile() - the profile a guest follows.
@@ -206,7 +209,7 @@ void tce_guest_destroy(struct tce_guest *guest);
  *
  * Return: the profile.
  */
-enum tce_hcall_profile tce_guest_profile(const struct tce_guest *guest);
+TCE_EXPORT enum tce_hcall_profile tce_guest_profile(const struct tce_guest *guest);
 
 /**
  * tce_guest_add_memslot() - guest physical [gpa, gpa + size) is at [ua, ua + size).
@@ -218,7 +221,7 @@ enum tce_hcall_profile tce_guest_profile(const struct tce_guest *guest);
  * Return: 0; -EINVAL for misalignment, size 0, wrap or an overlap with
  * another memslot; -ENOMEM.
  */
-int tce_guest_add_memslot(struct tce_guest *guest, uint64_t gpa, uint64_t size, uint64_t ua);
+TCE_EXPORT int tce_guest_add_memslot(struct tce_guest *guest, uint64_t gpa, uint64_t size, uint64_t ua);
 
 /**
  * tce_guest_gpa_to_ua() - the userspace address of a guest physical address.
@@ -228,7 +231,7 @@ int tce_guest_add_memslot(struct tce_guest *guest, uint64_t gpa, uint64_t size, 
  *
  * Return: 0, or -EFAULT when no memslot contains @gpa.
  */
-int tce_guest_gpa_to_ua(struct tce_guest *guest, uint64_t gpa, uint64_t *ua);
+TCE_EXPORT int tce_guest_gpa_to_ua(struct tce_guest *guest, uint64_t gpa, uint64_t *ua);
 
 /**
  * tce_guest_set_notifier() - receive an event per TCE written (NULL to stop).
@@ -237,7 +240,7 @@ int tce_guest_gpa_to_ua(struct tce_guest *guest, uint64_t gpa, uint64_t *ua);
  *      into the guest).
  * @opaque: passed to @fn.
  */
-void tce_guest_set_notifier(struct tce_guest *guest, tce_guest_notify_fn fn, void *opaque);
+TCE_EXPORT void tce_guest_set_notifier(struct tce_guest *guest, tce_guest_notify_fn fn, void *opaque);
 
 /**
  * tce_guest_create_table() - KVM_CREATE_SPAPR_TCE_64.
@@ -252,7 +255,7 @@ void tce_guest_set_notifier(struct tce_guest *guest, tce_guest_notify_fn fn, voi
  * the account refuses the charge or memory runs out. Nothing stays charged
  * on failure.
  */
-int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned page_shift,
+TCE_EXPORT int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned page_shift,
 			   uint64_t offset, uint64_t size);
 
 /**
@@ -264,7 +267,7 @@ int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned pag
  *
  * Return: 0, or -ENOENT for an unknown LIOBN.
  */
-int tce_guest_remove_table(struct tce_guest *guest, uint64_t liobn);
+TCE_EXPORT int tce_guest_remove_table(struct tce_guest *guest, uint64_t liobn);
 
 /**
  * tce_guest_reset_table() - zero every TCE (device reset); attached windows are cleared too.
@@ -273,7 +276,7 @@ int tce_guest_remove_table(struct tce_guest *guest, uint64_t liobn);
  *
  * Return: 0, or -ENOENT.
  */
-int tce_guest_reset_table(struct tce_guest *guest, uint64_t liobn);
+TCE_EXPORT int tce_guest_reset_table(struct tce_guest *guest, uint64_t liobn);
 
 /**
  * tce_guest_table_info() - a table's state.
@@ -283,7 +286,7 @@ int tce_guest_reset_table(struct tce_guest *guest, uint64_t liobn);
  *
  * Return: 0, or -ENOENT.
  */
-int tce_guest_table_info(struct tce_guest *guest, uint64_t liobn, struct tce_guest_table_info *info);
+TCE_EXPORT int tce_guest_table_info(struct tce_guest *guest, uint64_t liobn, struct tce_guest_table_info *info);
 
 /**
  * tce_guest_attach_window() - accelerate a table into a hardware window.
@@ -302,7 +305,7 @@ int tce_guest_table_info(struct tce_guest *guest, uint64_t liobn, struct tce_gue
  * memory runs out while filling: nothing is attached and the range is left
  * empty.
  */
-int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_window *window);
+TCE_EXPORT int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_window *window);
 
 /**
  * tce_guest_detach_window() - stop accelerating into a window (its entries stay).
@@ -312,7 +315,7 @@ int tce_guest_attach_window(struct tce_guest *guest, uint64_t liobn, struct tce_
  *
  * Return: 0, or -ENOENT.
  */
-int tce_guest_detach_window(struct tce_guest *guest, uint64_t liobn, struct tce_window *window);
+TCE_EXPORT int tce_guest_detach_window(struct tce_guest *guest, uint64_t liobn, struct tce_window *window);
 
 /**
  * tce_h_put_tce() - H_PUT_TCE.
@@ -323,7 +326,7 @@ int tce_guest_detach_window(struct tce_guest *guest, uint64_t liobn, struct tce_
  *
  * Return: a PAPR code (H_SUCCESS, H_PARAMETER, ...) or H_TOO_HARD (kvm).
  */
-long tce_h_put_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint64_t tce);
+TCE_EXPORT long tce_h_put_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint64_t tce);
 
 /**
  * tce_h_get_tce() - H_GET_TCE.
@@ -334,7 +337,7 @@ long tce_h_put_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint6
  *
  * Return: a PAPR code.
  */
-long tce_h_get_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint64_t *tce);
+TCE_EXPORT long tce_h_get_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint64_t *tce);
 
 /**
  * tce_h_put_tce_indirect() - H_PUT_TCE_INDIRECT.
@@ -346,7 +349,7 @@ long tce_h_get_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint6
  *
  * Return: a PAPR code.
  */
-long tce_h_put_tce_indirect(struct tce_guest *guest, uint64_t liobn, uint64_t ioba,
+TCE_EXPORT long tce_h_put_tce_indirect(struct tce_guest *guest, uint64_t liobn, uint64_t ioba,
 			    uint64_t tce_list, uint64_t npages);
 
 /**
@@ -359,7 +362,7 @@ long tce_h_put_tce_indirect(struct tce_guest *guest, uint64_t liobn, uint64_t io
  *
  * Return: a PAPR code.
  */
-long tce_h_stuff_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint64_t tce_value,
+TCE_EXPORT long tce_h_stuff_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uint64_t tce_value,
 		     uint64_t npages);
 
 /**
@@ -374,7 +377,7 @@ long tce_h_stuff_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uin
  * the window; -EACCES when the TCE does not allow @access (a DMA fault;
  * @xlate is still filled).
  */
-int tce_guest_translate(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, unsigned access,
+TCE_EXPORT int tce_guest_translate(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, unsigned access,
 			struct tce_guest_xlate *xlate);
 
 #ifdef __cplusplus

@@ -18,7 +18,8 @@
  * of 2^granule_shift bytes (TCE_GRANULE_WHOLE: the whole extent), so an IOMMU
  * page can point into it only if it lies inside one block of one extent.
  *
- * Two backends implement the same interface:
+ * Two back ends implement the same interface (each in a file of its own,
+ * behind one internal ops table, so a third is a new file):
  *  - sim: deterministic host memory for tests and planning. Host frames are
  *    handed out by a bump allocator (never reused, so a stale pin still names
  *    real frames), in base pages of 4 KiB or 64 KiB or huge pages of 2 MiB,
@@ -41,6 +42,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tce/version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,7 +82,7 @@ struct tce_host_page {
  *
  * Return: 0, -EINVAL for another page shift, -ENOMEM.
  */
-int tce_hostmem_sim_create(unsigned base_page_shift, struct tce_hostmem **hostmemp);
+TCE_EXPORT int tce_hostmem_sim_create(unsigned base_page_shift, struct tce_hostmem **hostmemp);
 
 /**
  * tce_hostmem_sim_map() - map fresh host memory at [ua, ua + size).
@@ -94,7 +97,7 @@ int tce_hostmem_sim_create(unsigned base_page_shift, struct tce_hostmem **hostme
  * FIXED is not given; -ENOMEM; -EOPNOTSUPP on a process hostmem. Nothing
  * changes on failure.
  */
-int tce_hostmem_sim_map(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
+TCE_EXPORT int tce_hostmem_sim_map(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
 			unsigned page_shift, unsigned flags);
 
 /**
@@ -108,7 +111,7 @@ int tce_hostmem_sim_map(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
  * Return: 0; -EINVAL for bad alignment or a cut inside a huge page;
  * -ENOMEM; -EOPNOTSUPP on a process hostmem. Nothing changes on failure.
  */
-int tce_hostmem_sim_unmap(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size);
+TCE_EXPORT int tce_hostmem_sim_unmap(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size);
 
 /**
  * tce_hostmem_sim_remap() - move (and resize) a mapping, as
@@ -127,7 +130,7 @@ int tce_hostmem_sim_unmap(struct tce_hostmem *hostmem, uint64_t ua, uint64_t siz
  * alignment, zero sizes or overlapping old and new ranges; -ENOMEM;
  * -EOPNOTSUPP on a process hostmem. Nothing changes on failure.
  */
-int tce_hostmem_sim_remap(struct tce_hostmem *hostmem, uint64_t old_ua, uint64_t old_size,
+TCE_EXPORT int tce_hostmem_sim_remap(struct tce_hostmem *hostmem, uint64_t old_ua, uint64_t old_size,
 			  uint64_t new_ua, uint64_t new_size);
 
 /**
@@ -136,7 +139,7 @@ int tce_hostmem_sim_remap(struct tce_hostmem *hostmem, uint64_t old_ua, uint64_t
  *
  * Return: 0, -ENOMEM.
  */
-int tce_hostmem_process_create(struct tce_hostmem **hostmemp);
+TCE_EXPORT int tce_hostmem_process_create(struct tce_hostmem **hostmemp);
 
 /**
  * tce_hostmem_process_add_fd() - declare that [ua, ua + size) of the caller
@@ -151,14 +154,14 @@ int tce_hostmem_process_create(struct tce_hostmem **hostmemp);
  * overlaps another declared one; -EBADF or another negative errno from
  * fstat()/dup(); -ENOMEM; -EOPNOTSUPP on a sim hostmem.
  */
-int tce_hostmem_process_add_fd(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size, int fd,
+TCE_EXPORT int tce_hostmem_process_add_fd(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size, int fd,
 			       uint64_t offset);
 
 /**
  * tce_hostmem_destroy() - free a hostmem.
  * @hostmem: a hostmem, or NULL. Live pins are unpinned first.
  */
-void tce_hostmem_destroy(struct tce_hostmem *hostmem);
+TCE_EXPORT void tce_hostmem_destroy(struct tce_hostmem *hostmem);
 
 /**
  * tce_hostmem_page_shift() - the base host page shift.
@@ -166,7 +169,15 @@ void tce_hostmem_destroy(struct tce_hostmem *hostmem);
  *
  * Return: 12 or 16 for sim; the system page shift for process.
  */
-unsigned tce_hostmem_page_shift(const struct tce_hostmem *hostmem);
+TCE_EXPORT unsigned tce_hostmem_page_shift(const struct tce_hostmem *hostmem);
+
+/**
+ * tce_hostmem_backend_name() - which back end a hostmem is.
+ * @hostmem: a hostmem.
+ *
+ * Return: "sim" or "process" (a static string).
+ */
+TCE_EXPORT const char *tce_hostmem_backend_name(const struct tce_hostmem *hostmem);
 
 /**
  * tce_hostmem_query() - which host page backs @ua now (sim only).
@@ -176,7 +187,7 @@ unsigned tce_hostmem_page_shift(const struct tce_hostmem *hostmem);
  *
  * Return: 0; -EFAULT if @ua is not mapped; -EOPNOTSUPP on a process hostmem.
  */
-int tce_hostmem_query(const struct tce_hostmem *hostmem, uint64_t ua, struct tce_host_page *page);
+TCE_EXPORT int tce_hostmem_query(struct tce_hostmem *hostmem, uint64_t ua, struct tce_host_page *page);
 
 /**
  * tce_hostmem_pin() - pin the memory backing [ua, ua + size) now.
@@ -187,10 +198,11 @@ int tce_hostmem_query(const struct tce_hostmem *hostmem, uint64_t ua, struct tce
  *
  * Return: 0; -EINVAL for bad alignment, size or wrap; -EFAULT if any part
  * of the range is not mapped (process: not inside one declared fd range);
- * -ENOMEM if memory cannot be allocated, mapped or locked. Nothing is pinned
+ * -ENOMEM if memory cannot be allocated; process: the errno of mmap() or
+ * mlock() (-ENOMEM over RLIMIT_MEMLOCK, -EPERM, -EAGAIN). Nothing is pinned
  * on failure.
  */
-int tce_hostmem_pin(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
+TCE_EXPORT int tce_hostmem_pin(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
 		    struct tce_hostmem_pin **pinp);
 
 /**
@@ -198,7 +210,7 @@ int tce_hostmem_pin(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
  * @hostmem: the hostmem it came from.
  * @pin: the pin, or NULL.
  */
-void tce_hostmem_unpin(struct tce_hostmem *hostmem, struct tce_hostmem_pin *pin);
+TCE_EXPORT void tce_hostmem_unpin(struct tce_hostmem *hostmem, struct tce_hostmem_pin *pin);
 
 /**
  * tce_hostmem_pin_extents() - number of extents of a pin.
@@ -206,7 +218,15 @@ void tce_hostmem_unpin(struct tce_hostmem *hostmem, struct tce_hostmem_pin *pin)
  *
  * Return: the count (at least 1).
  */
-size_t tce_hostmem_pin_extents(const struct tce_hostmem_pin *pin);
+TCE_EXPORT size_t tce_hostmem_pin_extents(const struct tce_hostmem_pin *pin);
+
+/**
+ * tce_hostmem_pin_bytes() - the size of the range a pin holds.
+ * @pin: a pin.
+ *
+ * Return: the bytes pinned (the size given to tce_hostmem_pin()).
+ */
+TCE_EXPORT uint64_t tce_hostmem_pin_bytes(const struct tce_hostmem_pin *pin);
 
 /**
  * tce_hostmem_pin_extent() - one extent of a pin.
@@ -216,7 +236,7 @@ size_t tce_hostmem_pin_extents(const struct tce_hostmem_pin *pin);
  *
  * Return: 0, or -EINVAL for a bad index.
  */
-int tce_hostmem_pin_extent(const struct tce_hostmem_pin *pin, size_t i, struct tce_extent *extent);
+TCE_EXPORT int tce_hostmem_pin_extent(const struct tce_hostmem_pin *pin, size_t i, struct tce_extent *extent);
 
 /**
  * tce_hostmem_pin_granule_shift() - host-contiguity granule of the pin's extents.
@@ -224,7 +244,7 @@ int tce_hostmem_pin_extent(const struct tce_hostmem_pin *pin, size_t i, struct t
  *
  * Return: TCE_GRANULE_WHOLE (sim), or the page shift of the backing file.
  */
-unsigned tce_hostmem_pin_granule_shift(const struct tce_hostmem_pin *pin);
+TCE_EXPORT unsigned tce_hostmem_pin_granule_shift(const struct tce_hostmem_pin *pin);
 
 /**
  * tce_hostmem_pin_metadata_bytes() - bytes the pin uses to describe its memory.
@@ -232,7 +252,7 @@ unsigned tce_hostmem_pin_granule_shift(const struct tce_hostmem_pin *pin);
  *
  * Return: the bookkeeping bytes (the pin and its extents; 16 bytes an extent).
  */
-uint64_t tce_hostmem_pin_metadata_bytes(const struct tce_hostmem_pin *pin);
+TCE_EXPORT uint64_t tce_hostmem_pin_metadata_bytes(const struct tce_hostmem_pin *pin);
 
 /**
  * tce_hostmem_pin_translate() - host address of [ua, ua + bytes) if it lies
@@ -246,7 +266,7 @@ uint64_t tce_hostmem_pin_metadata_bytes(const struct tce_hostmem_pin *pin);
  * inside but crosses an extent or a granule boundary, i.e. is not known to be
  * host-contiguous.
  */
-int tce_hostmem_pin_translate(const struct tce_hostmem_pin *pin, uint64_t ua, uint64_t bytes,
+TCE_EXPORT int tce_hostmem_pin_translate(const struct tce_hostmem_pin *pin, uint64_t ua, uint64_t bytes,
 			      uint64_t *hpa);
 
 /**
@@ -260,7 +280,7 @@ int tce_hostmem_pin_translate(const struct tce_hostmem_pin *pin, uint64_t ua, ui
  * a negative errno when it cannot be told (process: /proc/self/maps
  * unreadable).
  */
-int tce_hostmem_pin_check(struct tce_hostmem *hostmem, const struct tce_hostmem_pin *pin,
+TCE_EXPORT int tce_hostmem_pin_check(struct tce_hostmem *hostmem, const struct tce_hostmem_pin *pin,
 			  uint64_t *first_stale_ua);
 
 /**
@@ -269,7 +289,7 @@ int tce_hostmem_pin_check(struct tce_hostmem *hostmem, const struct tce_hostmem_
  *
  * Return: the sum of the sizes of all live pins.
  */
-uint64_t tce_hostmem_pinned_bytes(const struct tce_hostmem *hostmem);
+TCE_EXPORT uint64_t tce_hostmem_pinned_bytes(struct tce_hostmem *hostmem);
 
 /**
  * tce_hostmem_pin_count() - live pins holding the host address @hpa (sim only).
@@ -278,7 +298,7 @@ uint64_t tce_hostmem_pinned_bytes(const struct tce_hostmem *hostmem);
  *
  * Return: the number of live pins whose extents contain @hpa.
  */
-uint64_t tce_hostmem_pin_count(const struct tce_hostmem *hostmem, uint64_t hpa);
+TCE_EXPORT uint64_t tce_hostmem_pin_count(struct tce_hostmem *hostmem, uint64_t hpa);
 
 #ifdef __cplusplus
 }

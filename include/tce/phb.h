@@ -5,8 +5,10 @@
  * Concepts
  * --------
  * A guest PHB (QEMU's spapr-pci-host-bridge) gives every device behind it one
- * DMA address space with up to two windows. Window n is the guest table with
- * LIOBN 0x80000000 | index << 8 | n (guest.h). After a reset only the default
+ * DMA address space with up to two windows. Window n of PHB index is the
+ * guest table (guest.h) with LIOBN 0x80000000 | index << 8 | n; the
+ * tce_liobn_*() functions below own that numbering, and nothing else builds
+ * or takes apart such a number. After a reset only the default
  * window is enabled: 4 KiB pages from dma_win_addr (0), dma_win_size (1 GiB)
  * long.
  *
@@ -38,6 +40,7 @@
 #include <stdint.h>
 
 #include "tce/guest.h"
+#include "tce/version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,9 +53,57 @@ extern "C" {
 #define TCE_RTAS_RESET_PE_DMA_WINDOW 0x2029u
 
 /* RTAS status. */
-#define RTAS_SUCCESS 0
-#define RTAS_HW_ERROR (-1)
-#define RTAS_PARAM_ERROR (-3)
+#define TCE_RTAS_SUCCESS 0
+#define TCE_RTAS_HW_ERROR (-1)
+#define TCE_RTAS_PARAM_ERROR (-3)
+
+/** Bit 31 marks a PCI LIOBN; VIO LIOBNs (e.g. 0x71000002) do not have it. */
+#define TCE_LIOBN_PCI_BASE 0x80000000u
+
+/**
+ * tce_liobn_pci() - the LIOBN of window @window of PHB @phb_index.
+ * @phb_index: the PHB's index, 0..255.
+ * @window: the window slot, 0 or 1.
+ *
+ * Return: 0x80000000 | @phb_index << 8 | @window.
+ */
+static inline uint32_t tce_liobn_pci(unsigned phb_index, unsigned window)
+{
+	return TCE_LIOBN_PCI_BASE | ((phb_index & 0xffu) << 8) | (window & 0xffu);
+}
+
+/**
+ * tce_liobn_is_pci() - whether a LIOBN names a PCI window.
+ * @liobn: a LIOBN as a guest passes it (64 bits).
+ *
+ * Return: true when the upper 32 bits are 0 and bit 31 is set.
+ */
+static inline bool tce_liobn_is_pci(uint64_t liobn)
+{
+	return (liobn >> 32) == 0 && (liobn & TCE_LIOBN_PCI_BASE) != 0;
+}
+
+/**
+ * tce_liobn_phb() - the PHB index of a PCI LIOBN.
+ * @liobn: a PCI LIOBN (tce_liobn_is_pci()).
+ *
+ * Return: bits 8..15.
+ */
+static inline unsigned tce_liobn_phb(uint64_t liobn)
+{
+	return (unsigned)((liobn >> 8) & 0xffu);
+}
+
+/**
+ * tce_liobn_window() - the window slot of a PCI LIOBN.
+ * @liobn: a PCI LIOBN (tce_liobn_is_pci()).
+ *
+ * Return: bits 0..7.
+ */
+static inline unsigned tce_liobn_window(uint64_t liobn)
+{
+	return (unsigned)(liobn & 0xffu);
+}
 
 /** The base of guest PHB BUIDs: BUID = base + index. */
 #define TCE_PHB_BUID_BASE UINT64_C(0x800000020000000)
@@ -88,7 +139,7 @@ struct tce_phb;
  * @config: receives them.
  * @index: the PHB number.
  */
-void tce_phb_config_default(struct tce_phb_config *config, unsigned index);
+TCE_EXPORT void tce_phb_config_default(struct tce_phb_config *config, unsigned index);
 
 /**
  * tce_phb_create() - a PHB of @guest, reset: the default window enabled.
@@ -100,14 +151,14 @@ void tce_phb_config_default(struct tce_phb_config *config, unsigned index);
  * whole number of 4 KiB pages or a page-size mask without 4 KiB; -EBUSY when
  * one of its LIOBNs is taken; -ENOMEM.
  */
-int tce_phb_create(struct tce_guest *guest, const struct tce_phb_config *config,
+TCE_EXPORT int tce_phb_create(struct tce_guest *guest, const struct tce_phb_config *config,
 		   struct tce_phb **phbp);
 
 /**
  * tce_phb_destroy() - remove the PHB's windows (their tables) and free it.
  * @phb: a PHB, or NULL.
  */
-void tce_phb_destroy(struct tce_phb *phb);
+TCE_EXPORT void tce_phb_destroy(struct tce_phb *phb);
 
 /**
  * tce_phb_buid() - the PHB's BUID.
@@ -115,7 +166,7 @@ void tce_phb_destroy(struct tce_phb *phb);
  *
  * Return: TCE_PHB_BUID_BASE + index.
  */
-uint64_t tce_phb_buid(const struct tce_phb *phb);
+TCE_EXPORT uint64_t tce_phb_buid(const struct tce_phb *phb);
 
 /**
  * tce_phb_window() - the state of window slot @n.
@@ -125,7 +176,7 @@ uint64_t tce_phb_buid(const struct tce_phb *phb);
  *
  * Return: 0, or -EINVAL for a bad slot.
  */
-int tce_phb_window(const struct tce_phb *phb, unsigned n, struct tce_phb_window *window);
+TCE_EXPORT int tce_phb_window(const struct tce_phb *phb, unsigned n, struct tce_phb_window *window);
 
 /**
  * tce_phb_reset() - disable every window and enable the default one.
@@ -133,7 +184,7 @@ int tce_phb_window(const struct tce_phb *phb, unsigned n, struct tce_phb_window 
  *
  * Return: 0, or -ENOMEM when the default window cannot be charged.
  */
-int tce_phb_reset(struct tce_phb *phb);
+TCE_EXPORT int tce_phb_reset(struct tce_phb *phb);
 
 /**
  * tce_phb_rtas() - one DDW RTAS call.
@@ -148,7 +199,7 @@ int tce_phb_reset(struct tce_phb *phb);
  * Return: the RTAS status (also in rets[0] when nret >= 1); -3 for an
  * unknown token, wrong nargs/nret, another PHB's BUID, DDW off.
  */
-int tce_phb_rtas(struct tce_phb *phb, uint32_t token, uint32_t nargs, const uint32_t *args,
+TCE_EXPORT int tce_phb_rtas(struct tce_phb *phb, uint32_t token, uint32_t nargs, const uint32_t *args,
 		 uint32_t nret, uint32_t *rets);
 
 /**
@@ -156,7 +207,7 @@ int tce_phb_rtas(struct tce_phb *phb, uint32_t token, uint32_t nargs, const uint
  * @phb: a PHB.
  * @ext: receives [2, reset token, 1 (query may use 6 outputs)].
  */
-void tce_phb_ddw_extensions(const struct tce_phb *phb, uint32_t ext[3]);
+TCE_EXPORT void tce_phb_ddw_extensions(const struct tce_phb *phb, uint32_t ext[3]);
 
 /**
  * tce_phb_page_mask() - a page-size mask (bit n = 2^n bytes) in PAPR's encoding.
@@ -165,7 +216,7 @@ void tce_phb_ddw_extensions(const struct tce_phb *phb, uint32_t ext[3]);
  * Return: 0x1 4K, 0x2 64K, 0x4 16M, 0x8 32M, 0x10 64M, 0x20 128M, 0x40 256M,
  * 0x80 16G, 0x100 2M, or'ed.
  */
-uint32_t tce_phb_page_mask(uint64_t pgsz);
+TCE_EXPORT uint32_t tce_phb_page_mask(uint64_t pgsz);
 
 #ifdef __cplusplus
 }

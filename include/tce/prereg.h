@@ -49,6 +49,7 @@
 
 #include "tce/account.h"
 #include "tce/hostmem.h"
+#include "tce/version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,7 +79,7 @@ struct tce_region_info {
  *
  * Return: 0 or -ENOMEM.
  */
-int tce_prereg_create(struct tce_hostmem *hostmem, struct tce_account *account,
+TCE_EXPORT int tce_prereg_create(struct tce_hostmem *hostmem, struct tce_account *account,
 		      struct tce_prereg **preregp);
 
 /**
@@ -88,7 +89,7 @@ int tce_prereg_create(struct tce_hostmem *hostmem, struct tce_account *account,
  * Return: 0; -EBUSY if any region still has mappings (then nothing is
  * freed and the prereg stays usable).
  */
-int tce_prereg_destroy(struct tce_prereg *prereg);
+TCE_EXPORT int tce_prereg_destroy(struct tce_prereg *prereg);
 
 /**
  * tce_prereg_register() - register [ua, ua + size) or take a reference.
@@ -102,7 +103,7 @@ int tce_prereg_destroy(struct tce_prereg *prereg);
  * is reached or memory runs out; -EFAULT when part of the range is not mapped.
  * On failure the account, the pins and the regions are as before.
  */
-int tce_prereg_register(struct tce_prereg *prereg, uint64_t ua, uint64_t size,
+TCE_EXPORT int tce_prereg_register(struct tce_prereg *prereg, uint64_t ua, uint64_t size,
 			struct tce_region **regionp);
 
 /**
@@ -116,7 +117,7 @@ int tce_prereg_register(struct tce_prereg *prereg, uint64_t ua, uint64_t size,
  * Return: 0; -ENOENT if no region is exactly this range; -EBUSY if this is
  * the last reference and TCEs still point into the region (nothing changes).
  */
-int tce_prereg_unregister(struct tce_prereg *prereg, uint64_t ua, uint64_t size);
+TCE_EXPORT int tce_prereg_unregister(struct tce_prereg *prereg, uint64_t ua, uint64_t size);
 
 /**
  * tce_prereg_lookup() - the region containing [ua, ua + size).
@@ -129,7 +130,7 @@ int tce_prereg_unregister(struct tce_prereg *prereg, uint64_t ua, uint64_t size)
  * Return: the region, or NULL when no single region contains the range.
  * Valid only while the caller prevents its unregistration.
  */
-struct tce_region *tce_prereg_lookup(struct tce_prereg *prereg, uint64_t ua, uint64_t size);
+TCE_EXPORT struct tce_region *tce_prereg_lookup(struct tce_prereg *prereg, uint64_t ua, uint64_t size);
 
 /**
  * tce_prereg_lookup_get() - look up and count one mapping, atomically.
@@ -142,7 +143,7 @@ struct tce_region *tce_prereg_lookup(struct tce_prereg *prereg, uint64_t ua, uin
  * Return: 0; -EFAULT when no region contains the range; -ENXIO when the
  * region is being destroyed.
  */
-int tce_prereg_lookup_get(struct tce_prereg *prereg, uint64_t ua, uint64_t size,
+TCE_EXPORT int tce_prereg_lookup_get(struct tce_prereg *prereg, uint64_t ua, uint64_t size,
 			  struct tce_region **regionp);
 
 /**
@@ -151,7 +152,7 @@ int tce_prereg_lookup_get(struct tce_prereg *prereg, uint64_t ua, uint64_t size,
  *
  * Return: the count.
  */
-size_t tce_prereg_count(struct tce_prereg *prereg);
+TCE_EXPORT size_t tce_prereg_count(struct tce_prereg *prereg);
 
 /**
  * typedef tce_prereg_stale_fn - called by tce_prereg_verify() for a stale region.
@@ -172,7 +173,7 @@ typedef void (*tce_prereg_stale_fn)(void *opaque, const struct tce_region *regio
  * Return: the number of stale regions (>= 0), or a negative errno when the
  * address space cannot be read.
  */
-int tce_prereg_verify(struct tce_prereg *prereg, tce_prereg_stale_fn fn, void *opaque);
+TCE_EXPORT int tce_prereg_verify(struct tce_prereg *prereg, tce_prereg_stale_fn fn, void *opaque);
 
 /**
  * tce_region_ua_to_hpa() - host address of one IOMMU page of a region.
@@ -187,7 +188,7 @@ int tce_prereg_verify(struct tce_prereg *prereg, tce_prereg_stale_fn fn, void *o
  * not inside the region; -EPERM when it is inside but not host-contiguous or
  * not aligned in host memory.
  */
-int tce_region_ua_to_hpa(const struct tce_region *region, uint64_t ua, unsigned page_shift,
+TCE_EXPORT int tce_region_ua_to_hpa(const struct tce_region *region, uint64_t ua, unsigned page_shift,
 			 uint64_t *hpa);
 
 /**
@@ -196,20 +197,20 @@ int tce_region_ua_to_hpa(const struct tce_region *region, uint64_t ua, unsigned 
  *
  * Return: 0, or -ENXIO when the region is being destroyed.
  */
-int tce_region_mapped_inc(struct tce_region *region);
+TCE_EXPORT int tce_region_mapped_inc(struct tce_region *region);
 
 /**
  * tce_region_mapped_dec() - count one TCE less.
  * @region: the region; must have at least one mapping counted.
  */
-void tce_region_mapped_dec(struct tce_region *region);
+TCE_EXPORT void tce_region_mapped_dec(struct tce_region *region);
 
 /**
  * tce_region_info() - a region's state.
  * @region: the region.
  * @info: receives it.
  */
-void tce_region_info(const struct tce_region *region, struct tce_region_info *info);
+TCE_EXPORT void tce_region_info(const struct tce_region *region, struct tce_region_info *info);
 
 #ifdef __cplusplus
 }

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "tce/geometry.h"
+#include "tce/version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,14 +72,14 @@ struct tce_translation {
  * (-ENOMEM) for a node the profile cannot allocate; -ENOMEM when the top node
  * (or the table) cannot be allocated. Nothing is allocated on failure.
  */
-int tce_table_create(const struct tce_geometry *geo, uint64_t ioba_start,
+TCE_EXPORT int tce_table_create(const struct tce_geometry *geo, uint64_t ioba_start,
 		     struct tce_table **tablep);
 
 /**
  * tce_table_destroy() - free every node and the table.
  * @table: a table, or NULL (ignored).
  */
-void tce_table_destroy(struct tce_table *table);
+TCE_EXPORT void tce_table_destroy(struct tce_table *table);
 
 /**
  * tce_table_geometry() - the geometry the table was created with.
@@ -86,7 +87,7 @@ void tce_table_destroy(struct tce_table *table);
  *
  * Return: a pointer valid as long as the table.
  */
-const struct tce_geometry *tce_table_geometry(const struct tce_table *table);
+TCE_EXPORT const struct tce_geometry *tce_table_geometry(const struct tce_table *table);
 
 /**
  * tce_table_ioba_start() - bus address of the first entry.
@@ -94,7 +95,7 @@ const struct tce_geometry *tce_table_geometry(const struct tce_table *table);
  *
  * Return: the ioba_start given at creation.
  */
-uint64_t tce_table_ioba_start(const struct tce_table *table);
+TCE_EXPORT uint64_t tce_table_ioba_start(const struct tce_table *table);
 
 /**
  * tce_table_allocated_bytes() - bytes of nodes allocated so far.
@@ -102,7 +103,7 @@ uint64_t tce_table_ioba_start(const struct tce_table *table);
  *
  * Return: node_bytes times the nodes that exist; at most geo->full_bytes.
  */
-uint64_t tce_table_allocated_bytes(const struct tce_table *table);
+TCE_EXPORT uint64_t tce_table_allocated_bytes(const struct tce_table *table);
 
 /**
  * tce_table_check_range() - check that npages entries from ioba lie in the window.
@@ -114,7 +115,7 @@ uint64_t tce_table_allocated_bytes(const struct tce_table *table);
  * Return: 0, or -EINVAL when @ioba is misaligned or below the window,
  * @npages is 0, or the last page lies past the window.
  */
-int tce_table_check_range(const struct tce_table *table, uint64_t ioba, uint64_t npages,
+TCE_EXPORT int tce_table_check_range(const struct tce_table *table, uint64_t ioba, uint64_t npages,
 			  uint64_t *index);
 
 /**
@@ -125,7 +126,7 @@ int tce_table_check_range(const struct tce_table *table, uint64_t ioba, uint64_t
  *
  * Return: 0, or -EINVAL (see tce_table_check_range()); @tce untouched then.
  */
-int tce_table_get(const struct tce_table *table, uint64_t ioba, uint64_t *tce);
+TCE_EXPORT int tce_table_get(const struct tce_table *table, uint64_t ioba, uint64_t *tce);
 
 /**
  * tce_table_read_hw() - copy the 8 bytes of one entry exactly as stored.
@@ -136,7 +137,7 @@ int tce_table_get(const struct tce_table *table, uint64_t ioba, uint64_t *tce);
  *
  * Return: 0, or -EINVAL (see tce_table_check_range()).
  */
-int tce_table_read_hw(const struct tce_table *table, uint64_t ioba, uint8_t bytes[8]);
+TCE_EXPORT int tce_table_read_hw(const struct tce_table *table, uint64_t ioba, uint8_t bytes[8]);
 
 /**
  * tce_table_xchg() - atomically replace one entry and return the old one.
@@ -152,7 +153,7 @@ int tce_table_read_hw(const struct tce_table *table, uint64_t ioba, uint8_t byte
  * IOMMU page; -ENOMEM when a node cannot be allocated (the entry and the old
  * value are then untouched; nodes published before the failure stay).
  */
-int tce_table_xchg(struct tce_table *table, uint64_t ioba, uint64_t tce, uint64_t *old_tce);
+TCE_EXPORT int tce_table_xchg(struct tce_table *table, uint64_t ioba, uint64_t tce, uint64_t *old_tce);
 
 /**
  * tce_table_reserve() - allocate every missing node below a range of entries.
@@ -167,7 +168,7 @@ int tce_table_xchg(struct tce_table *table, uint64_t ioba, uint64_t tce, uint64_
  * Return: 0; -EINVAL for a bad range; -ENOMEM (nodes published before the
  * failure stay, which changes no entry).
  */
-int tce_table_reserve(struct tce_table *table, uint64_t ioba, uint64_t npages);
+TCE_EXPORT int tce_table_reserve(struct tce_table *table, uint64_t ioba, uint64_t npages);
 
 /**
  * typedef tce_table_clear_fn - called for each non-zero entry a clear removed.
@@ -191,7 +192,7 @@ typedef void (*tce_table_clear_fn)(void *opaque, uint64_t ioba, uint64_t old_tce
  * Return: the number of entries that were non-zero (>= 0), or -EINVAL for a
  * bad range (nothing cleared).
  */
-int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint64_t npages,
+TCE_EXPORT int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint64_t npages,
 			tce_table_clear_fn fn, void *opaque);
 
 /**
@@ -203,7 +204,7 @@ int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint64_t npages,
  * Return: 0 (an unmapped page gives perm 0 and tce 0), or -EINVAL when @ioba
  * is outside the window (@xlate untouched).
  */
-int tce_table_translate(const struct tce_table *table, uint64_t ioba,
+TCE_EXPORT int tce_table_translate(const struct tce_table *table, uint64_t ioba,
 			struct tce_translation *xlate);
 
 #ifdef __cplusplus

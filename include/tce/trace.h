@@ -36,6 +36,7 @@
 
 #include "tce/guest.h"
 #include "tce/phb.h"
+#include "tce/version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -95,13 +96,13 @@ struct tce_replay;
  *
  * Return: 0, -EINVAL for an unknown profile, -ENOMEM.
  */
-int tce_replay_create(const struct tce_replay_config *config, struct tce_replay **replayp);
+TCE_EXPORT int tce_replay_create(const struct tce_replay_config *config, struct tce_replay **replayp);
 
 /**
  * tce_replay_destroy() - free a replay, its guest and its PHBs.
  * @replay: a replay, or NULL.
  */
-void tce_replay_destroy(struct tce_replay *replay);
+TCE_EXPORT void tce_replay_destroy(struct tce_replay *replay);
 
 /**
  * tce_replay_line() - apply one line.
@@ -114,14 +115,14 @@ void tce_replay_destroy(struct tce_replay *replay);
  * mismatch; -EINVAL when unparsable; -ENOMEM. Mismatches and unparsable lines
  * are counted and the first ones kept.
  */
-int tce_replay_line(struct tce_replay *replay, const char *line, size_t len, uint64_t line_no);
+TCE_EXPORT int tce_replay_line(struct tce_replay *replay, const char *line, size_t len, uint64_t line_no);
 
 /**
  * tce_replay_stats() - the counts so far.
  * @replay: a replay.
  * @stats: receives them.
  */
-void tce_replay_stats(const struct tce_replay *replay, struct tce_replay_stats *stats);
+TCE_EXPORT void tce_replay_stats(const struct tce_replay *replay, struct tce_replay_stats *stats);
 
 /**
  * tce_replay_problems() - the problems kept, in line order.
@@ -130,7 +131,7 @@ void tce_replay_stats(const struct tce_replay *replay, struct tce_replay_stats *
  *
  * Return: how many.
  */
-size_t tce_replay_problems(const struct tce_replay *replay,
+TCE_EXPORT size_t tce_replay_problems(const struct tce_replay *replay,
 			   const struct tce_replay_problem **problems);
 
 /**
@@ -139,7 +140,7 @@ size_t tce_replay_problems(const struct tce_replay *replay,
  *
  * Return: the guest.
  */
-struct tce_guest *tce_replay_guest(struct tce_replay *replay);
+TCE_EXPORT struct tce_guest *tce_replay_guest(struct tce_replay *replay);
 
 /**
  * tce_replay_account() - the ledger the replay's guest tables are charged to.
@@ -147,7 +148,7 @@ struct tce_guest *tce_replay_guest(struct tce_replay *replay);
  *
  * Return: the account (unlimited).
  */
-struct tce_account *tce_replay_account(struct tce_replay *replay);
+TCE_EXPORT struct tce_account *tce_replay_account(struct tce_replay *replay);
 
 /**
  * tce_replay_phb() - the PHB of index @index, if the trace named it.
@@ -156,7 +157,7 @@ struct tce_account *tce_replay_account(struct tce_replay *replay);
  *
  * Return: the PHB or NULL.
  */
-struct tce_phb *tce_replay_phb(struct tce_replay *replay, unsigned index);
+TCE_EXPORT struct tce_phb *tce_replay_phb(struct tce_replay *replay, unsigned index);
 
 /**
  * tce_trace_event_name() - the QEMU event name of an event type.
@@ -164,7 +165,7 @@ struct tce_phb *tce_replay_phb(struct tce_replay *replay, unsigned index);
  *
  * Return: e.g. "spapr_iommu_pci_put" (PCI form), "other", or "unknown".
  */
-const char *tce_trace_event_name(enum tce_trace_event event);
+TCE_EXPORT const char *tce_trace_event_name(enum tce_trace_event event);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,7 @@
 
 #include "tce/account.h"
 #include "tce/geometry.h"
+#include "tce/version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,14 +58,14 @@ struct tce_userview;
  * memory runs out (nothing stays charged); -EINVAL for a bad kind or a
  * geometry its profile rejects.
  */
-int tce_userview_create(enum tce_userview_kind kind, const struct tce_geometry *geo,
+TCE_EXPORT int tce_userview_create(enum tce_userview_kind kind, const struct tce_geometry *geo,
 			struct tce_account *account, struct tce_userview **userviewp);
 
 /**
  * tce_userview_destroy() - free the userview and release all it charged.
  * @userview: a userview, or NULL.
  */
-void tce_userview_destroy(struct tce_userview *userview);
+TCE_EXPORT void tce_userview_destroy(struct tce_userview *userview);
 
 /**
  * tce_userview_kind() - the kind of a userview.
@@ -72,7 +73,7 @@ void tce_userview_destroy(struct tce_userview *userview);
  *
  * Return: TCE_USERVIEW_MIRROR or TCE_USERVIEW_EXTENTS.
  */
-enum tce_userview_kind tce_userview_kind(const struct tce_userview *userview);
+TCE_EXPORT enum tce_userview_kind tce_userview_kind(const struct tce_userview *userview);
 
 /**
  * tce_userview_reserve() - make the next changes to a range infallible.
@@ -87,7 +88,7 @@ enum tce_userview_kind tce_userview_kind(const struct tce_userview *userview);
  * Return: 0; -EINVAL for a bad range; -ENOMEM when the account refuses the
  * growth or memory runs out (no entry changes either way).
  */
-int tce_userview_reserve(struct tce_userview *userview, uint64_t index, uint64_t npages,
+TCE_EXPORT int tce_userview_reserve(struct tce_userview *userview, uint64_t index, uint64_t npages,
 			 uint64_t runs);
 
 /**
@@ -103,7 +104,7 @@ int tce_userview_reserve(struct tce_userview *userview, uint64_t index, uint64_t
  * address range that wraps; -ENOMEM if not reserved and memory or the limit
  * runs out (then no entry changed).
  */
-int tce_userview_set_range(struct tce_userview *userview, uint64_t index, uint64_t npages,
+TCE_EXPORT int tce_userview_set_range(struct tce_userview *userview, uint64_t index, uint64_t npages,
 			   uint64_t ua);
 
 /**
@@ -116,7 +117,7 @@ int tce_userview_set_range(struct tce_userview *userview, uint64_t index, uint64
  * range is strictly inside a run and cutting it in two needs room that
  * was not reserved). A mirror never fails here.
  */
-int tce_userview_clear_range(struct tce_userview *userview, uint64_t index, uint64_t npages);
+TCE_EXPORT int tce_userview_clear_range(struct tce_userview *userview, uint64_t index, uint64_t npages);
 
 /**
  * tce_userview_get() - the address an entry maps.
@@ -126,7 +127,7 @@ int tce_userview_clear_range(struct tce_userview *userview, uint64_t index, uint
  *
  * Return: 0, or -EINVAL for an index outside the window.
  */
-int tce_userview_get(const struct tce_userview *userview, uint64_t index, uint64_t *ua);
+TCE_EXPORT int tce_userview_get(const struct tce_userview *userview, uint64_t index, uint64_t *ua);
 
 /**
  * tce_userview_charged_bytes() - bytes this userview holds charged.
@@ -134,7 +135,7 @@ int tce_userview_get(const struct tce_userview *userview, uint64_t index, uint64
  *
  * Return: mirror: full_bytes; extents: the bytes of its run array.
  */
-uint64_t tce_userview_charged_bytes(const struct tce_userview *userview);
+TCE_EXPORT uint64_t tce_userview_charged_bytes(const struct tce_userview *userview);
 
 /**
  * tce_userview_allocated_bytes() - bytes allocated to store addresses.
@@ -143,7 +144,7 @@ uint64_t tce_userview_charged_bytes(const struct tce_userview *userview);
  * Return: mirror: the nodes allocated; extents: the run array. Never above
  * the charged bytes.
  */
-uint64_t tce_userview_allocated_bytes(const struct tce_userview *userview);
+TCE_EXPORT uint64_t tce_userview_allocated_bytes(const struct tce_userview *userview);
 
 /**
  * tce_userview_runs() - runs of an extents userview.
@@ -151,7 +152,7 @@ uint64_t tce_userview_allocated_bytes(const struct tce_userview *userview);
  *
  * Return: the number of runs (0 for a mirror).
  */
-uint64_t tce_userview_runs(const struct tce_userview *userview);
+TCE_EXPORT uint64_t tce_userview_runs(const struct tce_userview *userview);
 
 #ifdef __cplusplus
 }

@@ -146,7 +146,7 @@ static void collect_phb(struct vm *vm, unsigned p, struct phb_plan *out)
 		struct tce_window_usage usage;
 		const struct tce_geometry *geo;
 
-		if (tce_guest_table_info(vm->guest, 0x80000000u | (p << 8) | s, &info) == 0 && vm->desc.kvm)
+		if (tce_guest_table_info(vm->guest, tce_liobn_pci(p, s), &info) == 0 && vm->desc.kvm)
 			out->guest_views += info.charged_bytes;
 		if (!vm->hw[p][s])
 			continue;

@@ -80,7 +80,7 @@ static void usage_of(struct vm *vm, struct usage *u)
 			struct tce_window_usage w;
 
 			if (vm->phb[p] && vm->desc.kvm &&
-			    tce_guest_table_info(vm->guest, 0x80000000u | (p << 8) | s, &info) == 0) {
+			    tce_guest_table_info(vm->guest, tce_liobn_pci(p, s), &info) == 0) {
 				u->guest_alloc += info.allocated_bytes;
 				u->guest_charged += info.charged_bytes;
 			}
@@ -163,11 +163,6 @@ static void phase_report(void *ctx, struct vm *vm, const char *name, uint64_t op
 	s->t0 = now_s();
 }
 
-static uint32_t liobn_of(unsigned p, unsigned slot)
-{
-	return 0x80000000u | (p << 8) | slot;
-}
-
 /* Map all boot RAM 1:1 into each PHB's DDW with H_PUT_TCE_INDIRECT, 512 TCEs a call. */
 static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops)
 {
@@ -184,9 +179,9 @@ static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops)
 										  : TCE_HCALL_MAX_COUNT);
 			for (i = 0; i < vm->list_n; i++)
 				vm->list[i] = ((done + i) * page) | TCE_PERM_READ | TCE_PERM_WRITE;
-			rc = tce_h_put_tce_indirect(vm->guest, liobn_of(p, 1),
+			rc = tce_h_put_tce_indirect(vm->guest, tce_liobn_pci(p, 1),
 						    (UINT64_C(1) << 59) + done * page, vm->list_gpa, vm->list_n);
-			if (rc != H_SUCCESS) {
+			if (rc != TCE_H_SUCCESS) {
 				snprintf(s->error, sizeof(s->error),
 					 "PHB %u: H_PUT_TCE_INDIRECT at page %" PRIu64 " returned %ld", p, done, rc);
 				return -EIO;
@@ -212,7 +207,7 @@ static int device_dma(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *fau
 		uint64_t ioba = in_ddw ? (UINT64_C(1) << 59) + rng_next(s) % ddw_bytes
 				       : rng_next(s) % (UINT64_C(1) << 30);
 		struct tce_guest_xlate gx;
-		int rc = tce_guest_translate(vm->guest, liobn_of(p, in_ddw ? 1 : 0), ioba, access, &gx);
+		int rc = tce_guest_translate(vm->guest, tce_liobn_pci(p, in_ddw ? 1 : 0), ioba, access, &gx);
 
 		if (rc == -EACCES) {
 			(*faults)++;
@@ -250,11 +245,11 @@ static int churn(struct sim *s, struct vm *vm, uint64_t *ops)
 		unsigned p = (unsigned)(i % vm->desc.nphbs);
 		uint64_t ioba = (rng_next(s) % 262144) << 12;
 		uint64_t gpa = (rng_next(s) % (vm->desc.ram >> 12)) << 12;
-		long rc = tce_h_put_tce(vm->guest, liobn_of(p, 0), ioba, gpa | (1u + rng_next(s) % 3));
+		long rc = tce_h_put_tce(vm->guest, tce_liobn_pci(p, 0), ioba, gpa | (1u + rng_next(s) % 3));
 
-		if (rc == H_SUCCESS)
-			rc = tce_h_put_tce(vm->guest, liobn_of(p, 0), ioba, 0);
-		if (rc != H_SUCCESS) {
+		if (rc == TCE_H_SUCCESS)
+			rc = tce_h_put_tce(vm->guest, tce_liobn_pci(p, 0), ioba, 0);
+		if (rc != TCE_H_SUCCESS) {
 			snprintf(s->error, sizeof(s->error), "churn: H_PUT_TCE at 0x%" PRIx64 " returned %ld",
 				 ioba, rc);
 			return -EIO;
@@ -276,10 +271,10 @@ static int unmap_all(struct sim *s, struct vm *vm, uint64_t *ops)
 
 		for (done = 0; done < pages; done += TCE_HCALL_MAX_COUNT) {
 			uint64_t n = pages - done < TCE_HCALL_MAX_COUNT ? pages - done : TCE_HCALL_MAX_COUNT;
-			long rc = tce_h_stuff_tce(vm->guest, liobn_of(p, 1),
+			long rc = tce_h_stuff_tce(vm->guest, tce_liobn_pci(p, 1),
 						  (UINT64_C(1) << 59) + (done << vm->ddw_page_shift[p]), 0, n);
 
-			if (rc != H_SUCCESS) {
+			if (rc != TCE_H_SUCCESS) {
 				snprintf(s->error, sizeof(s->error), "H_STUFF_TCE returned %ld", rc);
 				return -EIO;
 			}

@@ -124,7 +124,7 @@ static int host_window(struct vm *vm, unsigned p, unsigned slot, unsigned guest_
 			    strerror(-rc));
 	vm->hw[p][slot] = tce_container_window(vm->c[p], start);
 	if (vm->desc.kvm) {
-		rc = tce_guest_attach_window(vm->guest, 0x80000000u | (p << 8) | slot, vm->hw[p][slot]);
+		rc = tce_guest_attach_window(vm->guest, tce_liobn_pci(p, slot), vm->hw[p][slot]);
 		if (rc)
 			return fail(vm->error, sizeof(vm->error), rc, "PHB %u: attaching window %u: %s", p,
 				    slot, strerror(-rc));
@@ -177,13 +177,13 @@ static int guest_ddw(struct vm *vm, unsigned p)
 	uint32_t rets[6];
 	int status = tce_phb_rtas(vm->phb[p], TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, args, 5, rets);
 
-	if (status != RTAS_SUCCESS || rets[1] == 0)
+	if (status != TCE_RTAS_SUCCESS || rets[1] == 0)
 		return fail(vm->error, sizeof(vm->error), -ENOSPC,
 			    "PHB %u: ibm,query-pe-dma-window: status %d, %u windows available", p, status,
 			    rets[1]);
 	status = tce_phb_rtas(vm->phb[p], TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, args, 4, rets);
 
-	if (status != RTAS_SUCCESS)
+	if (status != TCE_RTAS_SUCCESS)
 		return fail(vm->error, sizeof(vm->error), -ENOMEM,
 			    "PHB %u: ibm,create-pe-dma-window returned %d", p, status);
 	if (vm->desc.groups[p] == 0)
@@ -212,7 +212,7 @@ static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
 static void vfio_notify(void *opaque, const struct tce_guest_event *ev)
 {
 	struct vm *vm = opaque;
-	unsigned p = (unsigned)((ev->liobn >> 8) & 0xff), slot = (unsigned)(ev->liobn & 0xff);
+	unsigned p = tce_liobn_phb(ev->liobn), slot = tce_liobn_window(ev->liobn);
 	uint64_t iova = (slot ? UINT64_C(1) << 59 : 0) + ev->iova, ua;
 	int rc;
 
@@ -333,7 +333,7 @@ int vm_teardown(struct vm *vm, struct vm_final *final)
 		for (s = 0; s < 2; s++) {
 			if (!vm->hw[p][s])
 				continue;
-			tce_guest_detach_window(vm->guest, 0x80000000u | (p << 8) | s, vm->hw[p][s]);
+			tce_guest_detach_window(vm->guest, tce_liobn_pci(p, s), vm->hw[p][s]);
 			tce_container_remove_window(vm->c[p], tce_window_start(vm->hw[p][s]));
 			tce_window_put(vm->hw[p][s]);
 			vm->hw[p][s] = NULL;
