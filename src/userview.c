@@ -10,6 +10,7 @@
 #include "tce/userview.h"
 #include "alloc.h"
 #include "charge.h"
+#include "range.h"
 
 /* Mirror words carry a present bit so that ua is the only payload. */
 #define MIRROR_PRESENT TCE_PERM_READ
@@ -99,20 +100,11 @@ static uint64_t run_end(const struct uv_run *run)
 	return run->index + run->count;
 }
 
-/* Index of the first run ending after @index. */
+/* Index of the first run ending after @index (containing it or above it). */
 static size_t runs_first_after(const struct tce_userview *uv, uint64_t index)
 {
-	size_t lo = 0, hi = uv->nruns;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (run_end(&uv->runs[mid]) <= index)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return tce_sorted_first_ending_after(TCE_SORTED_RANGES(uv->runs, uv->nruns, index, count),
+					     index);
 }
 
 /* Grow the run array so it holds @need runs, charging the growth first. */

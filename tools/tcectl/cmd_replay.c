@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <lzma.h>
 
 #include "cli.h"
+#include "line_reader.h"
 #include "tce/trace.h"
 
 static const char replay_help[] =
@@ -31,137 +31,6 @@ static const char replay_help[] =
 	"\n"
 	"Exit status: 0 every result matched; 1 a mismatch or an unparsable line;\n"
 	"2 bad arguments; 3 a file could not be read.\n";
-
-/* ---- line reader over plain or xz files ---- */
-
-struct reader {
-	FILE *file;
-	bool xz;
-	lzma_stream strm;
-	uint8_t in[1 << 16];
-	uint8_t out[1 << 16];
-	size_t out_pos, out_len;
-	bool eof;
-	char *line;
-	size_t line_cap;
-	uint64_t bytes; /* decompressed bytes handed out */
-};
-
-static int reader_open(struct reader *r, const char *path)
-{
-	static const uint8_t xz_magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
-	uint8_t head[6];
-	size_t got;
-
-	memset(r, 0, sizeof(*r));
-	r->file = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (!r->file)
-		return -errno;
-	got = fread(head, 1, sizeof(head), r->file);
-	r->xz = got == sizeof(head) && memcmp(head, xz_magic, sizeof(head)) == 0;
-	if (r->xz) {
-		lzma_stream init = LZMA_STREAM_INIT;
-
-		r->strm = init;
-		if (lzma_stream_decoder(&r->strm, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
-			return -ENOMEM;
-		memcpy(r->in, head, got);
-		r->strm.next_in = r->in;
-		r->strm.avail_in = got;
-	} else {
-		memcpy(r->out, head, got);
-		r->out_len = got;
-	}
-	return 0;
-}
-
-static void reader_close(struct reader *r)
-{
-	if (r->xz)
-		lzma_end(&r->strm);
-	if (r->file && r->file != stdin)
-		fclose(r->file);
-	free(r->line);
-}
-
-/* Refill r->out; returns 0, 1 at the end, or a negative errno. */
-static int reader_fill(struct reader *r)
-{
-	r->out_pos = 0;
-	r->out_len = 0;
-	if (!r->xz) {
-		r->out_len = fread(r->out, 1, sizeof(r->out), r->file);
-		if (r->out_len == 0)
-			return ferror(r->file) ? -EIO : 1;
-		return 0;
-	}
-	while (r->out_len == 0 && !r->eof) {
-		lzma_ret ret;
-
-		if (r->strm.avail_in == 0 && !feof(r->file)) {
-			r->strm.next_in = r->in;
-			r->strm.avail_in = fread(r->in, 1, sizeof(r->in), r->file);
-			if (ferror(r->file))
-				return -EIO;
-		}
-		r->strm.next_out = r->out;
-		r->strm.avail_out = sizeof(r->out);
-		ret = lzma_code(&r->strm, feof(r->file) && r->strm.avail_in == 0 ? LZMA_FINISH : LZMA_RUN);
-		r->out_len = sizeof(r->out) - r->strm.avail_out;
-		if (ret == LZMA_STREAM_END)
-			r->eof = true;
-		else if (ret != LZMA_OK)
-			return -EILSEQ;
-	}
-	return r->out_len ? 0 : 1;
-}
-
-/* The next line without its newline; returns 1 with a line, 0 at the end, or a negative errno. */
-static int reader_line(struct reader *r, const char **line, size_t *len)
-{
-	size_t n = 0;
-
-	for (;;) {
-		uint8_t *nl;
-		size_t chunk;
-		int rc;
-
-		if (r->out_pos == r->out_len) {
-			rc = reader_fill(r);
-			if (rc < 0)
-				return rc;
-			if (rc == 1) {
-				if (n == 0)
-					return 0;
-				break;
-			}
-		}
-		nl = memchr(r->out + r->out_pos, '\n', r->out_len - r->out_pos);
-		chunk = (nl ? (size_t)(nl - (r->out + r->out_pos)) : r->out_len - r->out_pos);
-		if (n + chunk + 1 > r->line_cap) {
-			size_t cap = r->line_cap ? r->line_cap * 2 : 256;
-			char *grown;
-
-			while (cap < n + chunk + 1)
-				cap *= 2;
-			grown = realloc(r->line, cap);
-			if (!grown)
-				return -ENOMEM;
-			r->line = grown;
-			r->line_cap = cap;
-		}
-		memcpy(r->line + n, r->out + r->out_pos, chunk);
-		n += chunk;
-		r->out_pos += chunk + (nl ? 1 : 0);
-		r->bytes += chunk + (nl ? 1 : 0);
-		if (nl)
-			break;
-	}
-	r->line[n] = '\0';
-	*line = r->line;
-	*len = n;
-	return 1;
-}
 
 /* ---- one file ---- */
 
@@ -189,7 +58,7 @@ static double now_s(void)
 
 static int replay_file(const char *path, const struct replay_opts *opts, struct file_result *res)
 {
-	struct reader rd;
+	struct line_reader *rd;
 	const char *line;
 	size_t len;
 	uint64_t line_no = 0;
@@ -201,21 +70,21 @@ static int replay_file(const char *path, const struct replay_opts *opts, struct 
 	rc = tce_replay_create(&opts->cfg, &res->replay);
 	if (rc)
 		return rc;
-	rc = reader_open(&rd, path);
+	rc = line_reader_open(path, &rd);
 	if (rc) {
 		res->read_error = rc;
 		return rc;
 	}
-	while ((rc = reader_line(&rd, &line, &len)) == 1) {
+	while ((rc = line_reader_next(rd, &line, &len)) == 1) {
 		line_no++;
 		tce_replay_line(res->replay, line, len, line_no);
 		if (opts->progress && (line_no & 0xffff) == 0)
 			fprintf(stderr, "\rreplay %s: %" PRIu64 " lines, %.1f MiB", path, line_no,
-				(double)rd.bytes / (1 << 20));
+				(double)line_reader_bytes(rd) / (1 << 20));
 	}
 	if (opts->progress)
 		fprintf(stderr, "\r\033[K");
-	reader_close(&rd);
+	line_reader_close(rd);
 	res->seconds = now_s() - t0;
 	tce_replay_stats(res->replay, &res->stats);
 	if (rc < 0)

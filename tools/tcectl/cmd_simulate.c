@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "vm.h"
+#include "vm_args.h"
 #include "vm_json.h"
 #include "vm_opts.h"
 
@@ -123,19 +124,14 @@ static void phase_report(void *ctx, struct vm *vm, const char *name, uint64_t op
 	vm_locked(vm, &l);
 	usage_of(vm, &u);
 	if (s->phases) {
-		json_object *ph = json_object_new_object(), *locked = json_object_new_object();
+		json_object *ph = json_object_new_object();
 		json_object *alloc = json_object_new_object();
 
 		json_object_object_add(ph, "name", json_object_new_string(name));
 		json_object_object_add(ph, "operations", json_object_new_uint64(ops));
 		json_object_object_add(ph, "seconds", json_object_new_double(secs));
 		json_object_object_add(ph, "rate", json_object_new_double(secs > 0 ? (double)ops / secs : 0));
-		json_object_object_add(locked, "registered", json_object_new_uint64(l.registered));
-		json_object_object_add(locked, "host_tables", json_object_new_uint64(l.tables));
-		json_object_object_add(locked, "host_userviews", json_object_new_uint64(l.userviews));
-		json_object_object_add(locked, "guest_views", json_object_new_uint64(l.guest_views));
-		json_object_object_add(locked, "total", json_object_new_uint64(l.total));
-		json_object_object_add(ph, "locked", locked);
+		json_object_object_add(ph, "locked", vm_locked_json(&l));
 		json_object_object_add(alloc, "host_tables_allocated", json_object_new_uint64(u.table_alloc));
 		json_object_object_add(alloc, "host_tables_charged", json_object_new_uint64(u.table_charged));
 		json_object_object_add(alloc, "host_userviews_allocated", json_object_new_uint64(u.view_alloc));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tce/version.h"
 
 static const char main_help[] =
 	"Usage: tcectl COMMAND [OPTIONS]\n"
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 		return TCECTL_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("tcectl (libtce) %s\n", TCECTL_VERSION);
+		printf("tcectl (libtce) %s\n", tce_version());
 		return TCECTL_EXIT_OK;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

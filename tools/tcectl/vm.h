@@ -115,20 +115,4 @@ uint64_t vm_libvirt_memlock(const struct vm_desc *desc);
 /* The hash page table QEMU allocates for a hash-MMU guest: pow2ceil(max RAM) / 128, at least 256 KiB. */
 uint64_t vm_hpt_bytes(const struct vm_desc *desc);
 
-/*
- * Parse a VM command line: flags (@options, with the VM flags among them) and an
- * optional JSON file whose fields the flags override. @own_flag handles the
- * command's other flags, @own_keys its other JSON fields (@extra_keys, which the
- * VM parser skips). Returns 0; -1 after --help; else an exit status (usage error).
- */
-struct option;
-struct json_object;
-int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *options,
-		  const char *help, const char *const *extra_keys, struct vm_desc *desc,
-		  int (*own_flag)(int opt, const char *arg, void *ctx),
-		  int (*own_keys)(struct json_object *obj, void *ctx, char *err, size_t size), void *ctx);
-
-/* One VM flag (see VM_LONG_OPTIONS in vm_opts.h); -1 when @opt is not a VM flag. */
-int vm_flag(const char *cmd, int opt, const char *arg, struct vm_desc *d, bool *max_given);
-
 #endif /* TCECTL_VM_H */

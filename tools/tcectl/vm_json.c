@@ -190,3 +190,15 @@ int vm_json_load(const char *path, json_object **obj, char *err, size_t size)
 	}
 	return 0;
 }
+
+json_object *vm_locked_json(const struct vm_locked *l)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "registered", json_object_new_uint64(l->registered));
+	json_object_object_add(obj, "host_tables", json_object_new_uint64(l->tables));
+	json_object_object_add(obj, "host_userviews", json_object_new_uint64(l->userviews));
+	json_object_object_add(obj, "guest_views", json_object_new_uint64(l->guest_views));
+	json_object_object_add(obj, "iommu_total", json_object_new_uint64(l->total));
+	return obj;
+}

@@ -28,6 +28,9 @@ int json_size(json_object *v, const char *field, uint64_t *bytes, char *err, siz
 /* A list of page sizes as a mask (bit n = 2^n bytes). */
 int json_page_mask(json_object *v, const char *field, uint64_t *mask, char *err, size_t size);
 
+/* The locked-memory object {registered, host_tables, host_userviews, guest_views, iommu_total}. */
+json_object *vm_locked_json(const struct vm_locked *locked);
+
 /* Read and parse a JSON file. */
 int vm_json_load(const char *path, json_object **obj, char *err, size_t size);
 

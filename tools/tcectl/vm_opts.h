@@ -3,7 +3,7 @@
  * tcectl — the command-line flags that describe a VM (plan and simulate).
  *
  * Concepts: both commands take the same VM flags, parsed by vm_flag() in
- * cmd_plan.c; each adds its own flags after OPT_VM_END.
+ * vm_args.c; each adds its own flags after OPT_VM_END.
  */
 #ifndef TCECTL_VM_OPTS_H
 #define TCECTL_VM_OPTS_H
