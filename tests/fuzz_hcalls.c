@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
+
 #include "tce/container.h"
 #include "tce/guest.h"
 
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 #define RAM_UA (UINT64_C(1) << 40)
 #define RAM (64 * MiB)
 #define DDW (UINT64_C(1) << 59)
@@ -61,22 +61,8 @@ struct vm {
 	struct tce_guest *g;
 	unsigned guest_shift;
 	bool attached;
-	uint64_t list[TCE_HCALL_MAX_COUNT];
-	unsigned list_n;
+	struct test_list list; /* the INDIRECT list the guest wrote */
 };
-
-static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
-{
-	struct vm *vm = opaque;
-	uint8_t *out = buf;
-	uint64_t i;
-
-	if (gpa != LIST_GPA || len > vm->list_n * 8)
-		return -1;
-	for (i = 0; i < len; i++)
-		out[i] = (uint8_t)(vm->list[i / 8] >> (56 - 8 * (i % 8)));
-	return 0;
-}
 
 /* A TCE: mostly inside RAM (registered or not), sometimes garbage. */
 static uint64_t make_tce(struct vm *vm, struct input *in)
@@ -123,9 +109,9 @@ static void run_ops(struct vm *vm, struct input *in)
 			break;
 		case 2:
 			n = take(in, 2) % 600;
-			vm->list_n = (unsigned)(n < TCE_HCALL_MAX_COUNT ? n : TCE_HCALL_MAX_COUNT);
-			for (i = 0; i < vm->list_n; i++)
-				vm->list[i] = make_tce(vm, in);
+			vm->list.n = (unsigned)(n < TCE_HCALL_MAX_COUNT ? n : TCE_HCALL_MAX_COUNT);
+			for (i = 0; i < vm->list.n; i++)
+				vm->list.tces[i] = make_tce(vm, in);
 			rc = tce_h_put_tce_indirect(vm->g, LIOBN, ioba, take(in, 1) ? LIST_GPA : LIST_GPA + 8,
 						    n);
 			break;
@@ -169,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned config = (unsigned)take(&in, 1);
 
 	memset(&vm, 0, sizeof(vm));
+	vm.list.gpa = LIST_GPA;
 	vm.guest_shift = (config & 1) ? 24 : 16;
 	CHECK(tce_hostmem_sim_create(16, &vm.hm) == 0);
 	CHECK(tce_hostmem_sim_map(vm.hm, RAM_UA, 2 * RAM, 16, (config & 2) ? TCE_SIM_MAP_FRAGMENTED : 0) == 0);
@@ -186,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.w = tce_container_window(vm.c, DDW);
 	CHECK(vm.w != NULL);
 	gcfg = (struct tce_guest_config){(enum tce_hcall_profile)((config >> 4) % 3), vm.account,
-					 read_list, &vm};
+					 test_list_read, &vm.list};
 	CHECK(tce_guest_create(&gcfg, &vm.g) == 0);
 	CHECK(tce_guest_add_memslot(vm.g, 0, 2 * RAM, RAM_UA) == 0);
 	CHECK(tce_guest_create_table(vm.g, LIOBN, vm.guest_shift, DDW >> vm.guest_shift,
@@ -211,8 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef LIBTCE_LIBFUZZER
 int main(void)
 {
-	const char *env = getenv("LIBTCE_FUZZ_RUNS");
-	unsigned runs = env && atoi(env) > 0 ? (unsigned)atoi(env) : 1000, r;
+	unsigned runs = (unsigned)test_count("LIBTCE_FUZZ_RUNS", 100, 1000), r;
 	uint64_t s = 0x853c49e6748fea9bu;
 	static uint8_t buf[4096];
 

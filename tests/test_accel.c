@@ -15,12 +15,11 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/container.h"
 #include "tce/guest.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 #define RAM_UA (UINT64_C(1) << 40) /* guest RAM, gpa 0..1 GiB, 64 KiB host pages */
 #define DDW (UINT64_C(1) << 59)
 #define LIOBN 0x80000001u
@@ -35,22 +34,8 @@ struct vm {
 	struct tce_container *c[2];
 	struct tce_window *w[2];
 	struct tce_guest *g;
-	uint64_t list[512];
-	unsigned list_n;
+	struct test_list list; /* the INDIRECT list the guest wrote */
 };
-
-static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
-{
-	struct vm *vm = opaque;
-	uint8_t *out = buf;
-	uint64_t i;
-
-	if (gpa != 0x200000 || len > vm->list_n * 8)
-		return -EFAULT;
-	for (i = 0; i < len; i++)
-		out[i] = (uint8_t)(vm->list[i / 8] >> (56 - 8 * (i % 8)));
-	return 0;
-}
 
 /* A VM whose RAM is registered in @regions pieces (so some can be left out). */
 static void vm_setup_flags(struct vm *vm, unsigned guest_shift, const unsigned hw_shift[2],
@@ -63,6 +48,7 @@ static void vm_setup_flags(struct vm *vm, unsigned guest_shift, const unsigned h
 	uint64_t start;
 
 	memset(vm, 0, sizeof(*vm));
+	vm->list.gpa = 0x200000;
 	assert_int_equal(tce_hostmem_sim_create(16, &vm->hm), 0);
 	assert_int_equal(tce_hostmem_sim_map(vm->hm, RAM_UA, 1 * GiB, 16, map_flags), 0);
 	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &vm->account), 0);
@@ -81,7 +67,7 @@ static void vm_setup_flags(struct vm *vm, unsigned guest_shift, const unsigned h
 		vm->w[i] = tce_container_window(vm->c[i], DDW);
 		assert_non_null(vm->w[i]);
 	}
-	gcfg = (struct tce_guest_config){TCE_HCALL_KVM, vm->account, read_list, vm};
+	gcfg = (struct tce_guest_config){TCE_HCALL_KVM, vm->account, test_list_read, &vm->list};
 	assert_int_equal(tce_guest_create(&gcfg, &vm->g), 0);
 	assert_int_equal(tce_guest_add_memslot(vm->g, 0, 1 * GiB, RAM_UA), 0);
 	assert_int_equal(tce_guest_create_table(vm->g, LIOBN, guest_shift, DDW >> guest_shift,
@@ -161,8 +147,8 @@ static void test_put_through_one_window(void **state)
 	assert_int_equal(tce_group_translate(vm.group[0], DDW + 5 * 64 * KiB, &x), 0);
 	assert_int_equal(x.perm, 0);
 	/* INDIRECT of 512 and STUFF of 512. */
-	for (vm.list_n = 0; vm.list_n < 512; vm.list_n++)
-		vm.list[vm.list_n] = ((100 + vm.list_n) * 64 * KiB) | R;
+	for (vm.list.n = 0; vm.list.n < 512; vm.list.n++)
+		vm.list.tces[vm.list.n] = ((100 + vm.list.n) * 64 * KiB) | R;
 	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 512), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 512);
 	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 512), TCE_H_SUCCESS);
@@ -205,11 +191,11 @@ static void test_missing_registration(void **state)
 	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW, &tce), TCE_H_SUCCESS);
 	assert_int_equal(tce, 0);
 	assert_int_equal(tce_window_mapped(vm.w[0]), 0);
-	vm.list_n = 4;
-	vm.list[0] = 0;
-	vm.list[1] = (5 * 64 * KiB) | R;
-	vm.list[2] = 0;
-	vm.list[3] = 0;
+	vm.list.n = 4;
+	vm.list.tces[0] = 0;
+	vm.list.tces[1] = (5 * 64 * KiB) | R;
+	vm.list.tces[2] = 0;
+	vm.list.tces[3] = 0;
 	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 4), TCE_H_TOO_HARD);
 	assert_int_equal(tce_guest_table_info(vm.g, LIOBN, &info), 0);
 	assert_int_equal(info.valid_entries, 0);
@@ -280,10 +266,10 @@ static void test_indirect_zero_tce_not_counted(void **state)
 
 	(void)state;
 	vm_setup(&vm, 16, hw, 1, true);
-	vm.list_n = 3;
-	vm.list[0] = (1 * 64 * KiB) | R;
-	vm.list[1] = 2 * 64 * KiB; /* an address but no permission */
-	vm.list[2] = 0;
+	vm.list.n = 3;
+	vm.list.tces[0] = (1 * 64 * KiB) | R;
+	vm.list.tces[1] = 2 * 64 * KiB; /* an address but no permission */
+	vm.list.tces[2] = 0;
 	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 3), TCE_H_SUCCESS);
 	assert_int_equal(ram_mapped(&vm), 1);
 	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 3), TCE_H_SUCCESS);

@@ -14,11 +14,11 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/account.h"
 #include "tce/fault.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
 
 static void test_limit_and_refusal_change_nothing(void **state)
 {

@@ -14,12 +14,11 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/container.h"
 #include "tce/fault.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 
 #define RAM_UA (UINT64_C(1) << 40)  /* 1 GiB of 64 KiB pages */
 #define HUGE_UA (UINT64_C(1) << 41) /* 256 MiB of 16 MiB pages */
@@ -496,28 +495,49 @@ static void test_create_remove(void **state)
 	fx_teardown(&f);
 }
 
+/* A container operation under test_fault_sweep(), and the state it must leave alone. */
+struct sweep {
+	struct fx *f;
+	struct state before;
+	bool nodes_may_stay; /* table nodes reserved before a failure may stay (window 1) */
+};
+
+static int create_op(void *opaque)
+{
+	uint64_t start;
+
+	return create_ioctl(((struct sweep *)opaque)->f, 12, 64 * GiB, 2, &start);
+}
+
+static int map_op(void *opaque)
+{
+	return map_ioctl(((struct sweep *)opaque)->f, DDW + 8 * GiB, 1 * MiB, RAM_UA + 1 * MiB,
+			 VFIO_DMA_MAP_FLAG_WRITE);
+}
+
+static void sweep_unchanged(void *opaque)
+{
+	struct sweep *sw = opaque;
+	struct state now = state_of(sw->f);
+
+	if (sw->nodes_may_stay)
+		now.usage[1] = sw->before.usage[1];
+	assert_memory_equal(&sw->before, &now, sizeof(now));
+}
+
 /* Create charges, then every allocation failure and a limit one short release exactly. */
 static void test_create_failures_release_exactly(void **state)
 {
 	struct fx f;
 	struct state before;
-	uint64_t nth, start;
-	int rc;
+	struct sweep sw = {.f = &f};
+	uint64_t start;
 
 	(void)state;
 	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true);
 	assert_int_equal(remove_ioctl(&f, 0), 0); /* cancel the default window */
-	before = state_of(&f);
-	for (nth = 1;; nth++) {
-		tce_fault_fail_nth(nth);
-		rc = create_ioctl(&f, 12, 64 * GiB, 2, &start);
-		tce_fault_fail_nth(0);
-		if (rc == 0)
-			break;
-		assert_int_equal(rc, -ENOMEM);
-		ASSERT_UNCHANGED(&f, before);
-	}
-	assert_true(nth > 3);
+	sw.before = state_of(&f);
+	assert_true(test_fault_sweep(create_op, sweep_unchanged, &sw) >= 3);
 	assert_int_equal(tce_account_locked(f.account, TCE_TAG_COUNT), 268566528); /* spec §2.4 */
 	assert_int_equal(remove_ioctl(&f, 0), 0);
 	fx_teardown(&f);
@@ -652,32 +672,17 @@ static void test_map_containment(void **state)
 static void test_map_allocation_failures(void **state)
 {
 	struct fx f;
-	struct state before;
-	uint64_t start, nth;
-	int rc;
+	struct sweep sw = {.f = &f, .nodes_may_stay = true};
+	uint64_t start;
 
 	(void)state;
 	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true);
 	assert_int_equal(tce_container_register(f.c, RAM_UA, 1 * GiB), 0);
 	assert_int_equal(create_ioctl(&f, 12, 16 * GiB, 3, &start), 0);
 	assert_int_equal(map_ioctl(&f, 0, 64 * KiB, RAM_UA, VFIO_DMA_MAP_FLAG_READ), 0);
-	before = state_of(&f);
-	for (nth = 1;; nth++) {
-		tce_fault_fail_nth(nth);
-		rc = map_ioctl(&f, DDW + 8 * GiB, 1 * MiB, RAM_UA + 1 * MiB, VFIO_DMA_MAP_FLAG_WRITE);
-		tce_fault_fail_nth(0);
-		if (rc == 0)
-			break;
-		assert_int_equal(rc, -ENOMEM);
-		/* Nodes reserved before the failure may stay; nothing else changes. */
-		{
-			struct state now = state_of(&f);
-
-			now.usage[1] = before.usage[1];
-			assert_memory_equal(&before, &now, sizeof(now));
-		}
-	}
-	assert_true(nth > 2);
+	/* Nodes reserved before the failure may stay; nothing else changes. */
+	sw.before = state_of(&f);
+	assert_true(test_fault_sweep(map_op, sweep_unchanged, &sw) >= 2);
 	assert_int_equal(region_mapped(&f, RAM_UA), 16 + 256);
 	assert_int_equal(remove_ioctl(&f, DDW), 0);
 	assert_int_equal(region_mapped(&f, RAM_UA), 16);

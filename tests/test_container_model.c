@@ -18,18 +18,16 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/container.h"
 #include "tce/fault.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 #define RAM_UA (UINT64_C(1) << 40)
 #define HUGE_UA (UINT64_C(1) << 41)
 #define DDW (UINT64_C(1) << 59)
 #define TRACKED 4096 /* entries of each window the model tracks (maps stay below) */
 #define NREGIONS 5
-#define SEQUENCES 2000 /* LIBTCE_MODEL_SEQUENCES overrides (CI's valgrind run uses fewer) */
 #define STEPS 50
 
 /* Candidate regions: four 64 MiB pieces of 64 KiB-page RAM, one of 16 MiB pages. */
@@ -67,14 +65,6 @@ struct sut {
 	struct tce_group *groups[2];
 	struct tce_container *c;
 };
-
-static uint64_t rng(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static int region_of(uint64_t ua)
 {
@@ -211,24 +201,24 @@ static bool pick_range(struct model *m, uint64_t *seed, unsigned *slot, uint64_t
 {
 	uint64_t limit;
 
-	*slot = (unsigned)(rng(seed) % 2);
+	*slot = (unsigned)(test_rng(seed) % 2);
 	if (!m->w[*slot].exists)
 		return false;
 	limit = m->w[*slot].entries < TRACKED ? m->w[*slot].entries : TRACKED;
-	*npages = 1 + rng(seed) % (limit < 32 ? limit : 32);
-	*first = rng(seed) % (limit - *npages + 1);
+	*npages = 1 + test_rng(seed) % (limit < 32 ? limit : 32);
+	*first = test_rng(seed) % (limit - *npages + 1);
 	return true;
 }
 
 static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 {
-	unsigned op = (unsigned)(rng(seed) % 9);
-	unsigned g = (unsigned)(rng(seed) % 2), k = (unsigned)(rng(seed) % NREGIONS), slot;
+	unsigned op = (unsigned)(test_rng(seed) % 9);
+	unsigned g = (unsigned)(test_rng(seed) % 2), k = (unsigned)(test_rng(seed) % NREGIONS), slot;
 	uint64_t first, npages, i;
 	int rc, expect;
 
 	if (inject)
-		tce_fault_fail_nth(1 + rng(seed) % 4);
+		tce_fault_fail_nth(1 + test_rng(seed) % 4);
 	switch (op) {
 	case 0: /* attach */
 		rc = tce_container_attach(s->c, s->groups[g]);
@@ -275,8 +265,8 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 	case 4: { /* create */
 		static const unsigned shifts[3] = {12, 16, 24};
 		static const uint64_t sizes[3] = {16 * MiB, 256 * MiB, 1 * GiB};
-		unsigned ps = shifts[rng(seed) % 3], levels = 1 + (unsigned)(rng(seed) % 2);
-		uint64_t size = sizes[rng(seed) % 3], start = 0;
+		unsigned ps = shifts[test_rng(seed) % 3], levels = 1 + (unsigned)(test_rng(seed) % 2);
+		uint64_t size = sizes[test_rng(seed) % 3], start = 0;
 		struct model before = *m;
 
 		rc = tce_container_create_window(s->c, ps, size, levels, &start);
@@ -302,7 +292,7 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 		break;
 	}
 	case 5: { /* remove */
-		uint64_t start = (rng(seed) % 2) ? DDW : 0;
+		uint64_t start = (test_rng(seed) % 2) ? DDW : 0;
 
 		slot = start ? 1 : 0;
 		rc = tce_container_remove_window(s->c, start);
@@ -347,12 +337,12 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 		if (map) {
 			/* Huge-page windows map from the 16 MiB region, others from RAM pieces. */
 			uint64_t page = UINT64_C(1) << m->w[slot].page_shift;
-			unsigned src = m->w[slot].page_shift == 24 ? 4 : (unsigned)(rng(seed) % 4);
+			unsigned src = m->w[slot].page_shift == 24 ? 4 : (unsigned)(test_rng(seed) % 4);
 
 			if (npages > regions[src].size / page)
 				npages = regions[src].size / page;
 
-			ua = regions[src].ua + (rng(seed) % (regions[src].size / page - npages + 1)) * page;
+			ua = regions[src].ua + (test_rng(seed) % (regions[src].size / page - npages + 1)) * page;
 			rc = tce_container_map(s->c, m->w[slot].start + (first << m->w[slot].page_shift),
 					       npages << m->w[slot].page_shift, ua,
 					       VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
@@ -406,12 +396,11 @@ nomem_default:
 static void test_random_sequences(void **state)
 {
 	uint64_t seed = 0x2545F4914F6CDD1Du;
-	unsigned seq, n, injected = 0, sequences = SEQUENCES;
-	const char *env = getenv("LIBTCE_MODEL_SEQUENCES");
+	/* 2000 sequences (200 quick); LIBTCE_MODEL_SEQUENCES overrides (CI's valgrind run uses fewer). */
+	unsigned seq, n, injected = 0;
+	unsigned sequences = (unsigned)test_count("LIBTCE_MODEL_SEQUENCES", 200, 2000);
 
 	(void)state;
-	if (env && atoi(env) > 0)
-		sequences = (unsigned)atoi(env);
 	for (seq = 0; seq < sequences; seq++) {
 		struct sut s;
 		static struct model m;
@@ -419,7 +408,7 @@ static void test_random_sequences(void **state)
 		memset(&m, 0, sizeof(m));
 		sut_setup(&s);
 		for (n = 0; n < STEPS; n++) {
-			bool inject = rng(&seed) % 8 == 0;
+			bool inject = test_rng(&seed) % 8 == 0;
 
 			injected += inject;
 			step(&s, &m, &seed, inject);

@@ -14,12 +14,10 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/geometry.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
-#define TiB (UINT64_C(1) << 40)
 
 /* ---- independent reference (spec linux-kernel §2.1/§2.2) ---- */
 

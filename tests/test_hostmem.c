@@ -19,12 +19,11 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/fault.h"
 #include "tce/hostmem.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 
 static struct tce_hostmem *sim(unsigned page_shift)
 {
@@ -206,42 +205,71 @@ static void test_sim_pin_extents(void **state)
 	tce_hostmem_destroy(hm);
 }
 
+struct sweep_ctx {
+	struct tce_hostmem *hm;
+	struct tce_hostmem_pin *pin;
+	uint64_t hpa_before; /* what backs 1 GiB before the operation */
+};
+
+static int pin_op(void *opaque)
+{
+	struct sweep_ctx *c = opaque;
+
+	return tce_hostmem_pin(c->hm, 1 * GiB, 1 * MiB, &c->pin);
+}
+
+static int map_op(void *opaque)
+{
+	return tce_hostmem_sim_map(((struct sweep_ctx *)opaque)->hm, 4 * GiB, 1 * MiB, 16, 0);
+}
+
+static int unmap_op(void *opaque)
+{
+	return tce_hostmem_sim_unmap(((struct sweep_ctx *)opaque)->hm, 1 * GiB, 64 * KiB);
+}
+
+static int remap_op(void *opaque)
+{
+	return tce_hostmem_sim_remap(((struct sweep_ctx *)opaque)->hm, 1 * GiB + 64 * KiB, 1 * MiB - 64 * KiB,
+				     5 * GiB, 2 * MiB);
+}
+
+/* Nothing pinned, and 1 GiB + 64 KiB still backed by the same frame. */
+static void sweep_unchanged(void *opaque)
+{
+	struct sweep_ctx *c = opaque;
+
+	assert_null(c->pin);
+	assert_int_equal(tce_hostmem_pinned_bytes(c->hm), 0);
+	assert_int_equal(hpa_of(c->hm, 1 * GiB + 64 * KiB), c->hpa_before);
+	assert_int_equal(tce_hostmem_query(c->hm, 4 * GiB, &(struct tce_host_page){0}), -EFAULT);
+}
+
 static void test_sim_pin_errors_pin_nothing(void **state)
 {
-	struct tce_hostmem *hm = sim(16);
+	struct sweep_ctx c = {sim(16), NULL, 0};
 	struct tce_hostmem_pin *pin = NULL;
-	uint64_t nth;
 
 	(void)state;
-	assert_int_equal(tce_hostmem_sim_map(hm, 1 * GiB, 1 * MiB, 16, 0), 0);
-	assert_int_equal(tce_hostmem_sim_map(hm, 1 * GiB + 2 * MiB, 1 * MiB, 16, 0), 0);
-	assert_int_equal(tce_hostmem_pin(hm, 1 * GiB, 3 * MiB, &pin), -EFAULT); /* hole */
-	assert_int_equal(tce_hostmem_pin(hm, 1 * GiB, 0, &pin), -EINVAL);
-	assert_int_equal(tce_hostmem_pin(hm, 1 * GiB + 4 * KiB, 64 * KiB, &pin), -EINVAL);
-	for (nth = 1; nth <= 1; nth++) {
-		tce_fault_fail_nth(nth);
-		assert_int_equal(tce_hostmem_pin(hm, 1 * GiB, 1 * MiB, &pin), -ENOMEM);
-	}
+	assert_int_equal(tce_hostmem_sim_map(c.hm, 1 * GiB, 1 * MiB, 16, 0), 0);
+	assert_int_equal(tce_hostmem_sim_map(c.hm, 1 * GiB + 2 * MiB, 1 * MiB, 16, 0), 0);
+	c.hpa_before = hpa_of(c.hm, 1 * GiB + 64 * KiB);
+	assert_int_equal(tce_hostmem_pin(c.hm, 1 * GiB, 3 * MiB, &pin), -EFAULT); /* hole */
+	assert_int_equal(tce_hostmem_pin(c.hm, 1 * GiB, 0, &pin), -EINVAL);
+	assert_int_equal(tce_hostmem_pin(c.hm, 1 * GiB + 4 * KiB, 64 * KiB, &pin), -EINVAL);
 	assert_null(pin);
-	assert_int_equal(tce_hostmem_pinned_bytes(hm), 0);
-	assert_int_equal(tce_hostmem_pin_count(hm, hpa_of(hm, 1 * GiB)), 0);
-	/* Map, unmap and remap refuse cleanly when their allocations fail. */
-	for (nth = 1; nth <= 3; nth++) {
-		tce_fault_fail_nth(nth);
-		assert_int_equal(tce_hostmem_sim_map(hm, 4 * GiB, 1 * MiB, 16, 0), -ENOMEM);
-	}
-	tce_fault_fail_nth(1);
-	assert_int_equal(tce_hostmem_sim_unmap(hm, 1 * GiB, 64 * KiB), -ENOMEM);
-	assert_int_equal(tce_hostmem_query(hm, 1 * GiB, &(struct tce_host_page){0}), 0);
-	for (nth = 1; nth <= 6; nth++) {
-		uint64_t before = hpa_of(hm, 1 * GiB);
-
-		tce_fault_fail_nth(nth);
-		assert_int_equal(tce_hostmem_sim_remap(hm, 1 * GiB, 1 * MiB, 5 * GiB, 2 * MiB), -ENOMEM);
-		assert_int_equal(hpa_of(hm, 1 * GiB), before);
-	}
-	tce_fault_fail_nth(0);
-	tce_hostmem_destroy(hm);
+	/* Pin, map, unmap and remap each refuse cleanly whichever allocation fails. */
+	assert_int_equal(test_fault_sweep(pin_op, sweep_unchanged, &c), 1);
+	assert_int_equal(tce_hostmem_pin_count(c.hm, hpa_of(c.hm, 1 * GiB)), 1);
+	tce_hostmem_unpin(c.hm, c.pin);
+	c.pin = NULL;
+	assert_true(test_fault_sweep(map_op, sweep_unchanged, &c) >= 3);
+	assert_int_equal(tce_hostmem_sim_unmap(c.hm, 4 * GiB, 1 * MiB), 0);
+	assert_int_equal(test_fault_sweep(unmap_op, sweep_unchanged, &c), 1);
+	assert_int_equal(tce_hostmem_query(c.hm, 1 * GiB, &(struct tce_host_page){0}), -EFAULT);
+	assert_true(test_fault_sweep(remap_op, sweep_unchanged, &c) >= 5);
+	assert_int_equal(hpa_of(c.hm, 5 * GiB), c.hpa_before);
+	tce_hostmem_destroy(c.hm);
 }
 
 /* A pin is a snapshot: moving, unmapping or replacing the mapping makes it stale. */

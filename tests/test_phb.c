@@ -14,9 +14,10 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/phb.h"
 
-#define GiB (UINT64_C(1) << 30)
 #define BUID TCE_PHB_BUID_BASE
 
 struct fx {

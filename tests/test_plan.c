@@ -12,11 +12,10 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "vm.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 #define P64K (UINT64_C(64) * KiB)
 
 /* One copy of a linux-profile table with the fewest levels it accepts (worked by hand). */

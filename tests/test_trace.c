@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/trace.h"
 
 static const char *const session[] = {

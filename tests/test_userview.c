@@ -13,14 +13,13 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "tce/account.h"
 #include "tce/fault.h"
 #include "tce/geometry.h"
 #include "tce/userview.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 
 static struct tce_geometry geometry(unsigned ps, uint64_t window, unsigned levels)
 {
@@ -30,14 +29,6 @@ static struct tce_geometry geometry(unsigned ps, uint64_t window, unsigned level
 
 	assert_int_equal(tce_geometry_compute(&req, &geo), 0);
 	return geo;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 static void differential(enum tce_userview_kind kind)
@@ -54,15 +45,15 @@ static void differential(enum tce_userview_kind kind)
 	assert_int_equal(tce_userview_create(kind, &geo, account, &uv), 0);
 	assert_int_equal(tce_userview_kind(uv), kind);
 	for (step = 0; step < 3000; step++) {
-		uint64_t index = rng_next(&seed) % geo.window_entries;
+		uint64_t index = test_rng(&seed) % geo.window_entries;
 		uint64_t max = geo.window_entries - index;
-		uint64_t npages = 1 + rng_next(&seed) % (max < 64 ? max : 64);
+		uint64_t npages = 1 + test_rng(&seed) % (max < 64 ? max : 64);
 
-		if (rng_next(&seed) % 3) {
+		if (test_rng(&seed) % 3) {
 			/* Sometimes continue a previous run so merging is exercised. */
-			uint64_t ua = index > 0 && model[index - 1] && rng_next(&seed) % 2
+			uint64_t ua = index > 0 && model[index - 1] && test_rng(&seed) % 2
 					      ? model[index - 1] + 4 * KiB
-					      : (1 + rng_next(&seed) % 100000) << 12;
+					      : (1 + test_rng(&seed) % 100000) << 12;
 
 			assert_int_equal(tce_userview_set_range(uv, index, npages, ua), 0);
 			for (i = 0; i < npages; i++)
@@ -211,10 +202,33 @@ static void test_charging_and_limits(void **state)
 	tce_account_destroy(account);
 }
 
+struct set_sweep {
+	struct tce_userview *uv;
+	struct tce_account *account;
+	uint64_t charged;
+};
+
+static int set_op(void *opaque)
+{
+	return tce_userview_set_range(((struct set_sweep *)opaque)->uv, 200000, 1, 4 * KiB);
+}
+
+static void set_unchanged(void *opaque)
+{
+	struct set_sweep *sw = opaque;
+	uint64_t ua = 1;
+
+	assert_int_equal(tce_userview_get(sw->uv, 200000, &ua), 0);
+	assert_int_equal(ua, 0);
+	assert_int_equal(tce_userview_charged_bytes(sw->uv), sw->charged);
+	assert_int_equal(tce_account_locked(sw->account, TCE_TAG_MIRROR), sw->charged);
+}
+
 static void test_reserve_makes_changes_infallible(void **state)
 {
 	struct tce_geometry geo = geometry(12, 1 * GiB, 3);
 	enum tce_userview_kind kinds[2] = {TCE_USERVIEW_MIRROR, TCE_USERVIEW_EXTENTS};
+	struct set_sweep sw;
 	unsigned k;
 
 	(void)state;
@@ -235,16 +249,16 @@ static void test_reserve_makes_changes_infallible(void **state)
 		assert_int_equal(ua, (5 + 2 * 63) << 12);
 		tce_userview_destroy(uv);
 
-		/* Without a reservation an allocation failure leaves entries and charges untouched. */
+		/* Without a reservation any allocation failure leaves entries and charges untouched. */
 		assert_int_equal(tce_userview_create(kinds[k], &geo, account, &uv), 0);
-		i = tce_userview_charged_bytes(uv);
-		tce_fault_fail_nth(kinds[k] == TCE_USERVIEW_MIRROR ? 2 : 1); /* mirror: middle, leaf */
-		assert_int_equal(tce_userview_set_range(uv, 200000, 1, 4 * KiB), -ENOMEM);
-		tce_fault_fail_nth(0);
+		sw.uv = uv;
+		sw.account = account;
+		sw.charged = tce_userview_charged_bytes(uv);
+		/* mirror: the middle node and the leaf; extents: the run array */
+		assert_int_equal(test_fault_sweep(set_op, set_unchanged, &sw),
+				 kinds[k] == TCE_USERVIEW_MIRROR ? 2 : 1);
 		assert_int_equal(tce_userview_get(uv, 200000, &ua), 0);
-		assert_int_equal(ua, 0);
-		assert_int_equal(tce_userview_charged_bytes(uv), i);
-		assert_int_equal(tce_account_locked(account, TCE_TAG_MIRROR), i);
+		assert_int_equal(ua, 4 * KiB);
 		tce_userview_destroy(uv);
 		assert_true(tce_account_balanced(account));
 		tce_account_destroy(account);
