@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Configure (once) and build libtce and tcectl into DIR (default: build).
+# tcectl and the tests are required here (scripts/deps.sh installs what they
+# need); LIBTCE_WERROR=1 (set by CI) makes warnings errors. Later options win.
 # Quiet on success; prints the whole log on failure.
 # Usage: scripts/build.sh [DIR [meson-options ...]]
 set -u
@@ -10,7 +12,9 @@ dir=${1:-build}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if [ ! -f "$dir/build.ninja" ]; then
-	if ! meson setup "$dir" "$@" >"$log" 2>&1; then
+	werror=false
+	[ "${LIBTCE_WERROR:-0}" = 1 ] && werror=true
+	if ! meson setup "$dir" -Dtools=enabled -Dtests=enabled -Dwerror=$werror "$@" >"$log" 2>&1; then
 		cat "$log" >&2
 		echo "build.sh: meson setup $dir failed" >&2
 		exit 1
