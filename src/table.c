@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * One hardware TCE tree with on-demand levels. See include/tce/table.h.
+ * One hardware TCE tree with on-demand levels. See include/tce/table.h and,
+ * for the walk and the leaf cursor every writer uses, src/table_walk.h.
  *
  * Index decomposition: for a window-relative index idx and level_bits b, the
  * digit used at level k (leaf = 0, top = levels - 1) is (idx >> (k * b)) &
@@ -15,44 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tce/table.h"
 #include "alloc.h"
-
-typedef _Atomic uint64_t tce_word;
-
-struct tce_table {
-	struct tce_geometry geo;
-	uint64_t ioba_start;
-	uint64_t index_mask; /* entries_per_node - 1 */
-	tce_word *top;
-	_Atomic uint64_t allocated_nodes;
-};
-
-/* The hardware reads TCEs big-endian whatever the CPU. */
-static inline uint64_t tce_to_be(uint64_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return __builtin_bswap64(v);
-#else
-	return v;
-#endif
-}
-
-static inline uint64_t tce_from_be(uint64_t v)
-{
-	return tce_to_be(v);
-}
-
-/* Upper-level entry <-> node pointer. */
-static inline uint64_t node_entry(tce_word *node)
-{
-	return tce_to_be((uint64_t)(uintptr_t)node | TCE_PERM_MASK);
-}
-
-static inline tce_word *entry_node(uint64_t be_entry)
-{
-	return (tce_word *)(uintptr_t)(tce_from_be(be_entry) & ~TCE_PERM_MASK);
-}
+#include "table_walk.h"
 
 static tce_word *node_alloc(struct tce_table *table)
 {
@@ -62,69 +27,50 @@ static tce_word *node_alloc(struct tce_table *table)
 		return NULL;
 	node = tce_zalloc((size_t)table->geo.node_bytes);
 	if (node)
-		atomic_fetch_add(&table->allocated_nodes, 1);
+		atomic_fetch_add_explicit(&table->allocated_nodes, 1, memory_order_relaxed);
 	return node;
 }
 
 static void node_free_unpublished(struct tce_table *table, tce_word *node)
 {
-	atomic_fetch_sub(&table->allocated_nodes, 1);
+	atomic_fetch_sub_explicit(&table->allocated_nodes, 1, memory_order_relaxed);
 	tce_free(node);
 }
 
-static inline unsigned digit_shift(const struct tce_table *table, unsigned level)
+/* An upper-level entry for @node: its address with both permission bits as "present". */
+static uint64_t node_entry(tce_word *node)
 {
-	return level * table->geo.level_bits;
+	return tce_be64((uint64_t)(uintptr_t)node | TCE_PERM_MASK);
 }
 
-/*
- * Walk to the leaf word of @idx. With @alloc, missing nodes are allocated and
- * published by compare-and-swap; NULL then means -ENOMEM. Without @alloc, NULL
- * means a node is missing and *@missing_level receives the level whose entry
- * was empty: the whole span of 2^(missing_level * level_bits) entries around
- * @idx is unmapped.
- */
-static tce_word *walk(struct tce_table *table, uint64_t idx, bool alloc, unsigned *missing_level)
+tce_word *tce_walk_alloc_slow(struct tce_table *t, uint64_t idx)
 {
-	tce_word *node = table->top;
+	tce_word *node = t->top;
 	unsigned level;
 
-	for (level = table->geo.levels - 1; level > 0; level--) {
-		uint64_t digit = (idx >> digit_shift(table, level)) & table->index_mask;
-		tce_word *slot = &node[digit];
-		uint64_t be_entry = atomic_load_explicit(slot, memory_order_acquire);
+	for (level = t->geo.levels - 1; level > 0; level--) {
+		tce_word *slot = &node[(idx >> (level * t->geo.level_bits)) & t->index_mask];
+		uint64_t be = atomic_load_explicit(slot, memory_order_acquire);
 
-		if (be_entry == 0) {
-			tce_word *fresh;
+		if (be == 0) {
+			tce_word *fresh = node_alloc(t);
 			uint64_t expected = 0;
 
-			if (!alloc) {
-				if (missing_level)
-					*missing_level = level;
-				return NULL;
-			}
-			fresh = node_alloc(table);
 			if (!fresh)
 				return NULL;
 			if (atomic_compare_exchange_strong_explicit(slot, &expected, node_entry(fresh),
 								    memory_order_acq_rel,
 								    memory_order_acquire)) {
-				be_entry = node_entry(fresh);
+				be = node_entry(fresh);
 			} else {
-				/* Another thread published first: use its node. */
-				node_free_unpublished(table, fresh);
-				be_entry = expected;
+				/* Another writer published first: use its node. */
+				node_free_unpublished(t, fresh);
+				be = expected;
 			}
 		}
-		node = entry_node(be_entry);
+		node = tce_entry_node(be);
 	}
-	return &node[idx & table->index_mask];
-}
-
-/* Read-only walk for const callers: never allocates, never writes. */
-static tce_word *walk_ro(const struct tce_table *table, uint64_t idx, unsigned *missing_level)
-{
-	return walk((struct tce_table *)table, idx, false, missing_level);
+	return &node[idx & t->index_mask];
 }
 
 int tce_table_create(const struct tce_geometry *geo, uint64_t ioba_start,
@@ -165,10 +111,10 @@ static void free_subtree(struct tce_table *table, tce_word *node, unsigned level
 
 	if (level > 0) {
 		for (i = 0; i < table->geo.entries_per_node; i++) {
-			uint64_t be_entry = atomic_load_explicit(&node[i], memory_order_relaxed);
+			uint64_t be = atomic_load_explicit(&node[i], memory_order_relaxed);
 
-			if (be_entry)
-				free_subtree(table, entry_node(be_entry), level - 1);
+			if (be)
+				free_subtree(table, tce_entry_node(be), level - 1);
 		}
 	}
 	tce_free(node);
@@ -194,25 +140,32 @@ uint64_t tce_table_ioba_start(const struct tce_table *table)
 
 uint64_t tce_table_allocated_bytes(const struct tce_table *table)
 {
-	uint64_t nodes = atomic_load(&table->allocated_nodes);
+	uint64_t nodes = atomic_load_explicit(&table->allocated_nodes, memory_order_relaxed);
 
 	assert(nodes <= table->geo.total_nodes);
 	return nodes * table->geo.node_bytes;
+}
+
+void tce_table_get_view(const struct tce_table *table, struct tce_table_view *view)
+{
+	view->top = (const uint64_t *)table->top;
+	view->ioba_start = table->ioba_start;
+	view->window_entries = table->geo.window_entries;
+	view->index_mask = table->index_mask;
+	view->page_shift = table->geo.page_shift;
+	view->level_bits = table->geo.level_bits;
+	view->levels = table->geo.levels;
+	view->top_shift = (table->geo.levels - 1) * table->geo.level_bits;
 }
 
 int tce_table_check_range(const struct tce_table *table, uint64_t ioba, uint64_t npages,
 			  uint64_t *index)
 {
 	uint64_t page_mask = (UINT64_C(1) << table->geo.page_shift) - 1;
-	uint64_t offset, idx;
+	uint64_t offset = ioba - table->ioba_start, idx = offset >> table->geo.page_shift;
 
-	if (ioba < table->ioba_start)
-		return -EINVAL;
-	offset = ioba - table->ioba_start;
-	if (offset & page_mask)
-		return -EINVAL;
-	idx = offset >> table->geo.page_shift;
-	if (npages == 0 || idx >= table->geo.window_entries ||
+	/* Below the start wraps to at least the window size (table.h). */
+	if ((offset & page_mask) || npages == 0 || idx >= table->geo.window_entries ||
 	    npages > table->geo.window_entries - idx)
 		return -EINVAL;
 	if (index)
@@ -220,16 +173,25 @@ int tce_table_check_range(const struct tce_table *table, uint64_t ioba, uint64_t
 	return 0;
 }
 
+/* get and xchg below the top node: out of line, so the one-level path needs no stack frame. */
+__attribute__((noinline)) static int get_walk(const struct tce_table *table, uint64_t idx,
+					       uint64_t *tce)
+{
+	tce_word *leaf = tce_walk_ro(table, idx, NULL);
+
+	*tce = leaf ? tce_word_get(leaf) : 0;
+	return 0;
+}
+
 int tce_table_get(const struct tce_table *table, uint64_t ioba, uint64_t *tce)
 {
 	uint64_t idx;
-	tce_word *leaf;
-	int rc = tce_table_check_range(table, ioba, 1, &idx);
 
-	if (rc)
-		return rc;
-	leaf = walk_ro(table, idx, NULL);
-	*tce = leaf ? tce_from_be(atomic_load_explicit(leaf, memory_order_acquire)) : 0;
+	if (tce_table_check_range(table, ioba, 1, &idx))
+		return -EINVAL;
+	if (table->geo.levels != 1)
+		return get_walk(table, idx, tce);
+	*tce = tce_word_get(&table->top[idx]);
 	return 0;
 }
 
@@ -237,34 +199,47 @@ int tce_table_read_hw(const struct tce_table *table, uint64_t ioba, uint8_t byte
 {
 	uint64_t idx, stored = 0;
 	tce_word *leaf;
-	int rc = tce_table_check_range(table, ioba, 1, &idx);
 
-	if (rc)
-		return rc;
-	leaf = walk_ro(table, idx, NULL);
+	if (tce_table_check_range(table, ioba, 1, &idx))
+		return -EINVAL;
+	leaf = tce_walk_ro(table, idx, NULL);
 	if (leaf)
-		stored = atomic_load_explicit(leaf, memory_order_acquire);
+		stored = atomic_load_explicit(leaf, memory_order_relaxed);
 	memcpy(bytes, &stored, sizeof(stored));
+	return 0;
+}
+
+__attribute__((noinline)) static int xchg_walk(struct tce_table *table, uint64_t idx, uint64_t tce,
+						uint64_t *old_tce)
+{
+	tce_word *leaf;
+	uint64_t old = 0;
+
+	if (tce) {
+		leaf = tce_walk_alloc_slow(table, idx);
+		if (!leaf)
+			return -ENOMEM;
+		old = tce_word_replace(leaf, tce);
+	} else {
+		leaf = tce_walk_ro(table, idx, NULL);
+		if (leaf)
+			old = tce_word_replace(leaf, 0);
+	}
+	if (old_tce)
+		*old_tce = old;
 	return 0;
 }
 
 int tce_table_xchg(struct tce_table *table, uint64_t ioba, uint64_t tce, uint64_t *old_tce)
 {
 	uint64_t page_mask = (UINT64_C(1) << table->geo.page_shift) - 1;
-	uint64_t idx, old = 0;
-	tce_word *leaf;
-	int rc = tce_table_check_range(table, ioba, 1, &idx);
+	uint64_t idx, old;
 
-	if (rc)
-		return rc;
-	if ((tce & ~TCE_PERM_MASK) & page_mask)
+	if (tce_table_check_range(table, ioba, 1, &idx) || ((tce & ~TCE_PERM_MASK) & page_mask))
 		return -EINVAL;
-	leaf = walk(table, idx, tce != 0, NULL);
-	if (leaf)
-		old = tce_from_be(atomic_exchange_explicit(leaf, tce_to_be(tce),
-							   memory_order_acq_rel));
-	else if (tce != 0)
-		return -ENOMEM;
+	if (table->geo.levels != 1)
+		return xchg_walk(table, idx, tce, old_tce);
+	old = tce_word_replace(&table->top[idx], tce);
 	if (old_tce)
 		*old_tce = old;
 	return 0;
@@ -272,19 +247,30 @@ int tce_table_xchg(struct tce_table *table, uint64_t ioba, uint64_t tce, uint64_
 
 int tce_table_reserve(struct tce_table *table, uint64_t ioba, uint64_t npages)
 {
-	uint64_t idx, end;
-	int rc = tce_table_check_range(table, ioba, npages, &idx);
+	uint64_t idx, last;
 
-	if (rc)
-		return rc;
-	end = idx + npages;
+	if (tce_table_check_range(table, ioba, npages, &idx))
+		return -EINVAL;
+	last = idx + (npages - 1);
 	/* One walk per leaf node is enough: it allocates the whole path. */
-	while (idx < end) {
-		if (!walk(table, idx, true, NULL))
+	for (;;) {
+		if (!tce_walk_alloc(table, idx))
 			return -ENOMEM;
+		if ((idx | table->index_mask) >= last)
+			return 0;
 		idx = (idx | table->index_mask) + 1;
 	}
-	return 0;
+}
+
+/* True when the @n words from @w are all zero (a scan the compiler can vectorise). */
+static bool words_zero(const tce_word *w, uint64_t n)
+{
+	const uint64_t *plain = (const uint64_t *)w;
+	uint64_t acc = 0, i;
+
+	for (i = 0; i < n; i++)
+		acc |= plain[i];
+	return acc == 0;
 }
 
 int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint64_t npages,
@@ -292,35 +278,43 @@ int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint64_t npages,
 {
 	uint64_t idx, end;
 	int64_t cleared = 0;
-	int rc = tce_table_check_range(table, ioba, npages, &idx);
 
-	if (rc)
-		return rc;
+	if (tce_table_check_range(table, ioba, npages, &idx))
+		return -EINVAL;
 	end = idx + npages;
 	while (idx < end) {
 		unsigned missing_level = 0;
-		tce_word *leaf = walk(table, idx, false, &missing_level);
-		uint64_t old;
+		tce_word *leaf = tce_walk_ro(table, idx, &missing_level);
+		uint64_t in_node, k;
 
 		if (!leaf) {
 			/* Skip every entry below the missing node. */
-			uint64_t span_mask = (UINT64_C(1) << digit_shift(table, missing_level)) - 1;
+			uint64_t span_mask = (UINT64_C(1) << (missing_level * table->geo.level_bits)) - 1;
 
+			if ((idx | span_mask) >= end - 1)
+				break;
 			idx = (idx | span_mask) + 1;
 			continue;
 		}
-		/* Most entries of a sparse window are 0: read before paying for an exchange. */
-		if (atomic_load_explicit(leaf, memory_order_relaxed) == 0) {
-			idx++;
-			continue;
+		/* The rest of this leaf node inside the range. */
+		in_node = (idx | table->index_mask) - idx + 1;
+		if (in_node > end - idx)
+			in_node = end - idx;
+		/* Most of a sparse window is 0: scan before paying for writes. */
+		if (!words_zero(leaf, in_node)) {
+			for (k = 0; k < in_node; k++) {
+				uint64_t old;
+
+				if (atomic_load_explicit(&leaf[k], memory_order_relaxed) == 0)
+					continue;
+				old = tce_word_replace(&leaf[k], 0);
+				cleared++;
+				if (fn)
+					fn(opaque, table->ioba_start + ((idx + k) << table->geo.page_shift),
+					   old);
+			}
 		}
-		old = tce_from_be(atomic_exchange_explicit(leaf, 0, memory_order_acq_rel));
-		if (old) {
-			cleared++;
-			if (fn)
-				fn(opaque, table->ioba_start + (idx << table->geo.page_shift), old);
-		}
-		idx++;
+		idx += in_node;
 	}
 	return cleared;
 }
@@ -328,20 +322,8 @@ int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint64_t npages,
 int tce_table_translate(const struct tce_table *table, uint64_t ioba,
 			struct tce_translation *xlate)
 {
-	uint64_t page_mask = (UINT64_C(1) << table->geo.page_shift) - 1;
-	uint64_t page_ioba = ioba & ~page_mask;
-	uint64_t tce;
-	int rc;
+	struct tce_table_view view;
 
-	/* The window start is page-aligned, so the aligned-down ioba is in it iff ioba is. */
-	rc = tce_table_get(table, page_ioba, &tce);
-	if (rc)
-		return rc;
-	xlate->ioba_page = page_ioba;
-	xlate->tce = tce;
-	xlate->page_mask = page_mask;
-	xlate->perm = (unsigned)(tce & TCE_PERM_MASK);
-	xlate->page_hpa = tce & ~TCE_PERM_MASK;
-	xlate->hpa = tce ? xlate->page_hpa + (ioba & page_mask) : 0;
-	return 0;
+	tce_table_get_view(table, &view);
+	return tce_table_view_translate(&view, ioba, xlate) ? 0 : -EINVAL;
 }

@@ -27,12 +27,30 @@
  * entries a 64 KiB minimum node holds are memory, not mappable bus addresses.
  *
  * A table knows nothing about who owns it, accounts, or user addresses.
- * Entry reads and exchanges are lock-free and may run concurrently with each
- * other; create and destroy may not run concurrently with anything.
+ *
+ * Concurrency: any number of readers (get, read_hw, translate, the view
+ * below) run lock-free alongside one writer. Writers (xchg, reserve, clear)
+ * must be serialised by the caller: a window holds its lock around them
+ * (window.h). A reader sees every entry either before or after a write, never
+ * torn; an upper-level entry is published with compare-and-swap after the
+ * node below it is zeroed, so a reader that reaches a node sees it whole.
+ * Nodes are freed only by tce_table_destroy(), which must not run
+ * concurrently with anything.
+ *
+ * Fast path: tce_table_get_view() returns the table's shape and top node,
+ * and tce_table_view_lookup() / tce_table_view_translate() walk it inline in
+ * the caller, with no call and no lock, for a device model that translates
+ * every DMA access. This commits the ABI (libtce.so.TCE_SOVERSION) to the
+ * layout of struct tce_table_view and to the node format described above:
+ * equal-sized nodes of big-endian words, an upper-level entry being the
+ * address of the node below OR'ed with TCE_PERM_MASK. A view stays valid for
+ * the table's lifetime; keep a copy in a local variable of the translating
+ * loop so that the compiler holds it in registers.
  */
 #ifndef TCE_TABLE_H
 #define TCE_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tce/geometry.h"
@@ -49,6 +67,21 @@ extern "C" {
 /** Both permission bits. */
 #define TCE_PERM_MASK UINT64_C(3)
 
+/**
+ * tce_be64() - a 64-bit word from or to the hardware's big-endian order.
+ * @v: the word.
+ *
+ * Return: @v with its bytes swapped on a little-endian CPU, @v otherwise.
+ */
+static inline uint64_t tce_be64(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
 struct tce_table;
 
 /** The result of translating one bus address. */
@@ -59,6 +92,18 @@ struct tce_translation {
 	uint64_t hpa;       /**< host address of the ioba itself: page_hpa + offset in page */
 	uint64_t page_mask; /**< offset bits within the page: 2^page_shift - 1 */
 	unsigned perm;      /**< TCE_PERM_READ | TCE_PERM_WRITE bits; 0 = the device may not access */
+};
+
+/** What the inline fast path needs of a table (see the Concepts above). */
+struct tce_table_view {
+	const uint64_t *top;     /**< the top node: big-endian words */
+	uint64_t ioba_start;     /**< bus address of entry 0 */
+	uint64_t window_entries; /**< entries of the window (the requested size) */
+	uint64_t index_mask;     /**< entries per node - 1 */
+	unsigned page_shift;     /**< IOMMU page shift */
+	unsigned level_bits;     /**< index bits per level */
+	unsigned levels;         /**< levels, 1..5 */
+	unsigned top_shift;      /**< (levels - 1) * level_bits: the top level's digit shift */
 };
 
 /**
@@ -140,7 +185,7 @@ TCE_EXPORT int tce_table_get(const struct tce_table *table, uint64_t ioba, uint6
 TCE_EXPORT int tce_table_read_hw(const struct tce_table *table, uint64_t ioba, uint8_t bytes[8]);
 
 /**
- * tce_table_xchg() - atomically replace one entry and return the old one.
+ * tce_table_xchg() - replace one entry and return the old one (one writer at a time).
  * @table: a table.
  * @ioba: page-aligned bus address in the window.
  * @tce: the new entry in host order: host address aligned to the IOMMU page,
@@ -206,6 +251,73 @@ TCE_EXPORT int64_t tce_table_clear(struct tce_table *table, uint64_t ioba, uint6
  */
 TCE_EXPORT int tce_table_translate(const struct tce_table *table, uint64_t ioba,
 			struct tce_translation *xlate);
+
+/**
+ * tce_table_get_view() - the table's view for the inline fast path.
+ * @table: a table.
+ * @view: receives its shape and top node, valid for the table's lifetime.
+ */
+TCE_EXPORT void tce_table_get_view(const struct tce_table *table, struct tce_table_view *view);
+
+/**
+ * tce_table_view_lookup() - read the entry of a bus address, inline and lock-free.
+ * @view: a view from tce_table_get_view().
+ * @ioba: any bus address (need not be aligned).
+ * @tce: receives the entry of its page in host order (0 when not mapped).
+ *
+ * Return: true, or false when @ioba is outside the window (@tce untouched).
+ */
+static inline bool tce_table_view_lookup(const struct tce_table_view *view, uint64_t ioba,
+					 uint64_t *tce)
+{
+	uint64_t idx = (ioba - view->ioba_start) >> view->page_shift;
+	const uint64_t *node = view->top;
+	unsigned shift = view->top_shift;
+
+	/* Below the start wraps to at least the window size: one comparison covers both ends. */
+	if (idx >= view->window_entries)
+		return false;
+	/* A one-level table's node holds the whole window: no digits to take. */
+	if (__builtin_expect(shift == 0, 1)) {
+		*tce = tce_be64(__atomic_load_n(&node[idx], __ATOMIC_RELAXED));
+		return true;
+	}
+	/* One digit per level; the leaf is the level whose shift is 0. */
+	for (;;) {
+		uint64_t be = __atomic_load_n(&node[(idx >> shift) & view->index_mask], __ATOMIC_ACQUIRE);
+
+		if (shift == 0 || be == 0) {
+			*tce = shift == 0 ? tce_be64(be) : 0;
+			return true;
+		}
+		node = (const uint64_t *)(uintptr_t)(tce_be64(be) & ~TCE_PERM_MASK);
+		shift -= view->level_bits;
+	}
+}
+
+/**
+ * tce_table_view_translate() - tce_table_translate(), inline and lock-free.
+ * @view: a view from tce_table_get_view().
+ * @ioba: any bus address.
+ * @xlate: receives the page, host address, mask and permission.
+ *
+ * Return: true, or false when @ioba is outside the window (@xlate untouched).
+ */
+static inline bool tce_table_view_translate(const struct tce_table_view *view, uint64_t ioba,
+					    struct tce_translation *xlate)
+{
+	uint64_t page_mask = (UINT64_C(1) << view->page_shift) - 1, tce;
+
+	if (!tce_table_view_lookup(view, ioba, &tce))
+		return false;
+	xlate->ioba_page = ioba & ~page_mask;
+	xlate->tce = tce;
+	xlate->page_mask = page_mask;
+	xlate->perm = (unsigned)(tce & TCE_PERM_MASK);
+	xlate->page_hpa = tce & ~TCE_PERM_MASK;
+	xlate->hpa = tce ? xlate->page_hpa + (ioba & page_mask) : 0;
+	return true;
+}
 
 #ifdef __cplusplus
 }
