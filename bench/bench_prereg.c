@@ -2,10 +2,12 @@
 /*
  * bench_prereg — region lookup and pinned-memory metadata.
  *
- * 1. Lookup: libtce's sorted regions (binary search behind a last-hit hint)
- *    against a linked list scanned from the head, the way the kernel walks
+ * 1. Lookup: libtce's lock-free region tree (a copy-on-write B+tree read
+ *    under RCU, behind a per-thread last-hit hint) against a linked list
+ *    scanned from the head, the way the kernel walks
  *    mm->context.iommu_group_mem_list, for 10 .. 100,000 regions, with random
  *    addresses (the hint rarely helps) and with repeated hits in one region.
+ *    Then registering and unregistering 1,000 .. 1,000,000 regions.
  * 2. Metadata: bytes libtce keeps for a 64 GiB region as extents, against one
  *    8-byte word per 64 KiB page (the kernel's hpas[] array), for contiguous,
  *    huge-page and fragmented backings.
@@ -15,15 +17,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_common.h"
 #include "tce/account.h"
 #include "tce/hostmem.h"
 #include "tce/prereg.h"
 
-#define KiB (UINT64_C(1) << 10)
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 #define BASE_UA (UINT64_C(1) << 40)
 #define SLOT (128 * KiB)
 #define REGION (64 * KiB)
@@ -33,30 +32,44 @@ struct list_node {
 	uint64_t ua, size;
 };
 
-static volatile uint64_t sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static const struct list_node *list_lookup(const struct list_node *head, uint64_t ua, uint64_t size)
 {
 	for (; head; head = head->next)
-		if (ua >= head->ua && ua + size <= head->ua + head->size)
+		if (ua >= head->ua && ua - head->ua < head->size && size <= head->size - (ua - head->ua))
 			return head;
 	return NULL;
+}
+
+struct lookup_ctx {
+	struct tce_prereg *prereg;
+	const struct list_node *head;
+	const uint64_t *uas;
+};
+
+__attribute__((noinline)) static double list_run(void *opaque, size_t first, size_t n)
+{
+	struct lookup_ctx *c = opaque;
+	double t0 = bench_now_ns();
+	uint64_t acc = 0;
+	size_t i;
+
+	for (i = first; i < first + n; i++)
+		acc += (uintptr_t)list_lookup(c->head, c->uas[i], 4 * KiB);
+	bench_sink = acc;
+	return (bench_now_ns() - t0) / (double)n;
+}
+
+__attribute__((noinline)) static double tce_run(void *opaque, size_t first, size_t n)
+{
+	struct lookup_ctx *c = opaque;
+	double t0 = bench_now_ns();
+	uint64_t acc = 0;
+	size_t i;
+
+	for (i = first; i < first + n; i++)
+		acc += (uintptr_t)tce_prereg_lookup(c->prereg, c->uas[i], 4 * KiB);
+	bench_sink = acc;
+	return (bench_now_ns() - t0) / (double)n;
 }
 
 static int bench_lookup(unsigned regions)
@@ -65,11 +78,16 @@ static int bench_lookup(unsigned regions)
 	struct tce_account *account;
 	struct tce_prereg *prereg;
 	struct list_node *nodes = calloc(regions, sizeof(*nodes)), *head = NULL;
-	uint64_t lookups = 20000000 / regions + 20000, i, seed = 7, acc = 0;
-	uint64_t *uas = malloc(lookups * sizeof(*uas));
-	double t0, list_random, tce_random, tce_repeat, list_repeat;
+	/* Rounds of about the same time on both sides: fewer lookups for the list when it is slow. */
+	size_t total = 1u << 16, tce_n = regions >= 10000 ? total : 4096;
+	size_t list_n = regions >= 1000 ? 4096000 / regions : 4096;
+	unsigned rounds = regions >= 10000 ? 40 : 200;
+	uint64_t i, seed = 7, *random = malloc(total * sizeof(uint64_t)), *repeat;
+	struct bench_pair rnd, rep;
+	struct lookup_ctx c;
 
-	if (!nodes || !uas || tce_hostmem_sim_create(16, &hm) ||
+	repeat = malloc(total * sizeof(uint64_t));
+	if (!nodes || !random || !repeat || tce_hostmem_sim_create(16, &hm) ||
 	    tce_account_create(TCE_ACCOUNT_UNLIMITED, &account) ||
 	    tce_prereg_create(hm, account, &prereg) ||
 	    tce_hostmem_sim_map(hm, BASE_UA, (uint64_t)regions * SLOT, 16, 0))
@@ -83,38 +101,55 @@ static int bench_lookup(unsigned regions)
 		nodes[i] = (struct list_node){head, ua, REGION};
 		head = &nodes[i];
 	}
-	for (i = 0; i < lookups; i++)
-		uas[i] = BASE_UA + (xorshift(&seed) % regions) * SLOT + (xorshift(&seed) % 16) * 4 * KiB;
-
-	t0 = now_ns();
-	for (i = 0; i < lookups; i++)
-		acc += (uintptr_t)tce_prereg_lookup(prereg, uas[i], 4 * KiB);
-	tce_random = (now_ns() - t0) / (double)lookups;
-	t0 = now_ns();
-	for (i = 0; i < lookups; i++)
-		acc += (uintptr_t)list_lookup(head, uas[i], 4 * KiB);
-	list_random = (now_ns() - t0) / (double)lookups;
-	/* Repeated hits in one region (a guest mapping its RAM page by page). */
-	t0 = now_ns();
-	for (i = 0; i < lookups; i++)
-		acc += (uintptr_t)tce_prereg_lookup(prereg, uas[0] - (uas[0] % SLOT) + (i % 16) * 4 * KiB,
-						     4 * KiB);
-	tce_repeat = (now_ns() - t0) / (double)lookups;
-	t0 = now_ns();
-	for (i = 0; i < lookups; i++)
-		acc += (uintptr_t)list_lookup(head, uas[0] - (uas[0] % SLOT) + (i % 16) * 4 * KiB, 4 * KiB);
-	list_repeat = (now_ns() - t0) / (double)lookups;
-	sink = acc;
-
-	printf("%8u %12.1f %12.1f %9.1fx %12.1f %12.1f %9.1fx\n", regions, list_random, tce_random,
-	       list_random / tce_random, list_repeat, tce_repeat, list_repeat / tce_repeat);
+	for (i = 0; i < total; i++) {
+		random[i] = BASE_UA + (bench_rng(&seed) % regions) * SLOT + (bench_rng(&seed) % 16) * 4 * KiB;
+		/* Repeated hits in one region (a guest mapping its RAM page by page). */
+		repeat[i] = BASE_UA + (regions / 2) * SLOT + (i % 16) * 4 * KiB;
+	}
+	c = (struct lookup_ctx){prereg, head, random};
+	rnd = bench_compare2(list_run, list_n, tce_run, tce_n, &c, total, rounds);
+	c.uas = repeat;
+	rep = bench_compare2(list_run, list_n, tce_run, tce_n, &c, total, rounds);
+	printf("%8u %12.1f %12.1f %9.1fx %12.1f %12.1f %9.1fx\n", regions, rnd.base_ns, rnd.cand_ns,
+	       rnd.base_ns / rnd.cand_ns, rep.base_ns, rep.cand_ns, rep.base_ns / rep.cand_ns);
 	for (i = 0; i < regions; i++)
 		tce_prereg_unregister(prereg, BASE_UA + i * SLOT, REGION);
 	tce_prereg_destroy(prereg);
 	tce_account_destroy(account);
 	tce_hostmem_destroy(hm);
 	free(nodes);
-	free(uas);
+	free(random);
+	free(repeat);
+	return 0;
+}
+
+/* Register then unregister @regions regions: the time per operation shows any O(n) step. */
+static int bench_churn(unsigned regions)
+{
+	struct tce_hostmem *hm;
+	struct tce_account *account;
+	struct tce_prereg *prereg;
+	double t0, reg, unreg;
+	uint64_t i;
+
+	if (tce_hostmem_sim_create(16, &hm) || tce_account_create(TCE_ACCOUNT_UNLIMITED, &account) ||
+	    tce_prereg_create(hm, account, &prereg) ||
+	    tce_hostmem_sim_map(hm, BASE_UA, (uint64_t)regions * SLOT, 16, 0))
+		return 1;
+	t0 = bench_now_ns();
+	for (i = 0; i < regions; i++)
+		if (tce_prereg_register(prereg, BASE_UA + i * SLOT, REGION, NULL))
+			return 1;
+	reg = (bench_now_ns() - t0) / regions;
+	t0 = bench_now_ns();
+	for (i = 0; i < regions; i++)
+		if (tce_prereg_unregister(prereg, BASE_UA + i * SLOT, REGION))
+			return 1;
+	unreg = (bench_now_ns() - t0) / regions;
+	printf("%8u %14.0f %16.0f\n", regions, reg, unreg);
+	tce_prereg_destroy(prereg);
+	tce_account_destroy(account);
+	tce_hostmem_destroy(hm);
 	return 0;
 }
 
@@ -145,14 +180,23 @@ static int bench_metadata(const char *name, unsigned page_shift, unsigned flags)
 
 int main(void)
 {
-	static const unsigned counts[] = {10, 1000, 10000, 100000};
+	static const unsigned counts[] = {10, 100, 1000, 10000, 100000};
+	static const unsigned churn[] = {1000, 10000, 100000, 1000000};
 	unsigned i;
 
-	printf("bench_prereg: region lookup, ns per lookup (list = the kernel's linked-list scan)\n");
+	bench_pin_cpu();
+	printf("bench_prereg: region lookup, ns per lookup (list = the kernel's linked-list scan),\n"
+	       "best of interleaved rounds; speedup = list / libtce\n");
 	printf("%8s %12s %12s %10s %12s %12s %10s\n", "regions", "list random", "tce random", "speedup",
 	       "list repeat", "tce repeat", "speedup");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		if (bench_lookup(counts[i]))
+			return 1;
+
+	printf("\nbench_prereg: register and unregister N regions, ns per operation\n");
+	printf("%8s %14s %16s\n", "regions", "register ns", "unregister ns");
+	for (i = 0; i < sizeof(churn) / sizeof(churn[0]); i++)
+		if (bench_churn(churn[i]))
 			return 1;
 
 	printf("\nbench_prereg: metadata of one 64 GiB region (64 KiB host pages)\n");

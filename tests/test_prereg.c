@@ -380,6 +380,77 @@ static void test_many_regions_match_linear_scan(void **state)
 	teardown(&f);
 }
 
+/*
+ * Random registrations and unregistrations (ascending, descending and random
+ * orders, so the region tree grows several levels, splits and collapses),
+ * with injected allocation failures, against a model: after every step the
+ * count, and lookups of random addresses, match a linear scan of the model.
+ */
+static void test_region_tree_against_model(void **state)
+{
+	enum { SLOTS = 3000 };
+	const uint64_t slot = 256 * KiB, base = 0x100000000;
+	static uint64_t model[SLOTS]; /* 0: free, else the size registered at the slot */
+	uint64_t seed = 99, steps = test_count(NULL, 20000, 120000), step;
+	size_t registered = 0;
+	struct fixture f;
+
+	(void)state;
+	memset(model, 0, sizeof(model));
+	setup(&f, TCE_ACCOUNT_UNLIMITED);
+	assert_int_equal(tce_hostmem_sim_map(f.hm, base, SLOTS * slot, 16, 0), 0);
+	for (step = 0; step < steps; step++) {
+		unsigned phase = (unsigned)(step * 6 / steps); /* fill up, drain down, then random */
+		uint64_t s = phase == 0   ? step % SLOTS
+			     : phase == 1 ? SLOTS - 1 - step % SLOTS
+					  : test_rng(&seed) % SLOTS;
+		bool add = phase == 0 ? true : phase == 1 ? false : test_rng(&seed) % 2;
+		bool inject = test_rng(&seed) % 16 == 0;
+		uint64_t size = (1 + test_rng(&seed) % 4) * 64 * KiB, k;
+		int rc;
+
+		if (inject)
+			tce_fault_fail_nth(1 + test_rng(&seed) % 3);
+		if (add && !model[s]) {
+			rc = tce_prereg_register(f.prereg, base + s * slot, size, NULL);
+			assert_true(rc == 0 || (inject && rc == -ENOMEM));
+			if (rc == 0) {
+				model[s] = size;
+				registered++;
+			}
+		} else if (!add && model[s]) {
+			rc = tce_prereg_unregister(f.prereg, base + s * slot, model[s]);
+			assert_true(rc == 0 || (inject && rc == -ENOMEM));
+			if (rc == 0) {
+				model[s] = 0;
+				registered--;
+			}
+		}
+		tce_fault_fail_nth(0);
+		assert_int_equal(tce_prereg_count(f.prereg), registered);
+		for (k = 0; k < 4; k++) {
+			uint64_t probe = test_rng(&seed) % SLOTS, off = test_rng(&seed) % slot;
+			struct tce_region *r = tce_prereg_lookup(f.prereg, base + probe * slot + off, 1);
+
+			if (model[probe] && off < model[probe]) {
+				struct tce_region_info info;
+
+				assert_non_null(r);
+				tce_region_info(r, &info);
+				assert_int_equal(info.ua, base + probe * slot);
+				assert_int_equal(info.size, model[probe]);
+			} else {
+				assert_null(r);
+			}
+		}
+	}
+	for (step = 0; step < SLOTS; step++)
+		if (model[step])
+			assert_int_equal(tce_prereg_unregister(f.prereg, base + step * slot, model[step]), 0);
+	assert_int_equal(tce_prereg_count(f.prereg), 0);
+	teardown(&f);
+}
+
 struct register_sweep {
 	struct fixture *f;
 	struct snapshot before;
@@ -407,11 +478,8 @@ static void test_register_allocation_failures(void **state)
 	setup(&f, TCE_ACCOUNT_UNLIMITED);
 	assert_int_equal(tce_hostmem_sim_map(f.hm, 1 * GiB, 4 * MiB, 16, TCE_SIM_MAP_FRAGMENTED), 0);
 	c.before = snap(&f);
-	/*
-	 * The region array (grown once, then kept), the region and its pin: the
-	 * array's growth succeeds from the second run on, so the sweep sees two.
-	 */
-	assert_int_equal(test_fault_sweep(register_op, register_unchanged, &c), 2);
+	/* The region, its pin and the tree node that holds it. */
+	assert_int_equal(test_fault_sweep(register_op, register_unchanged, &c), 3);
 	assert_int_equal(tce_prereg_unregister(f.prereg, 1 * GiB, 4 * MiB), 0);
 	teardown(&f);
 }
@@ -420,10 +488,13 @@ static void test_register_allocation_failures(void **state)
 
 enum { SLOTS = 64, READERS = 3, WRITERS = 2, WRITER_ROUNDS = 2000, READER_ROUNDS = 20000 };
 
+/* Even slots stay registered all along; writers churn the odd ones. */
+static _Atomic unsigned writers_left;
+
 struct race {
 	struct fixture *f;
 	uint64_t seed;
-	uint64_t hits;
+	uint64_t stable_hits, churn_hits;
 };
 
 static uint64_t slot_ua(unsigned i)
@@ -437,15 +508,18 @@ static void *writer_main(void *arg)
 	unsigned i;
 
 	for (i = 0; i < WRITER_ROUNDS; i++) {
-		unsigned s = (unsigned)(test_rng(&r->seed) % SLOTS);
+		unsigned s = (unsigned)(test_rng(&r->seed) % (SLOTS / 2)) * 2 + 1;
 		int rc = tce_prereg_register(r->f->prereg, slot_ua(s), 512 * KiB, NULL);
 
 		if (rc != 0 && rc != -EINVAL)
 			return (void *)1;
+		if (test_rng(&r->seed) % 4 == 0)
+			continue; /* leave it registered for a while */
 		rc = tce_prereg_unregister(r->f->prereg, slot_ua(s), 512 * KiB);
 		if (rc != 0 && rc != -ENOENT && rc != -EBUSY)
 			return (void *)2;
 	}
+	atomic_fetch_sub(&writers_left, 1);
 	return NULL;
 }
 
@@ -454,19 +528,32 @@ static void *reader_main(void *arg)
 	struct race *r = arg;
 	unsigned i;
 
-	for (i = 0; i < READER_ROUNDS; i++) {
+	/* At least READER_ROUNDS lookups, and on until the writers are done. */
+	for (i = 0; i < READER_ROUNDS || atomic_load(&writers_left) > 0; i++) {
 		unsigned s = (unsigned)(test_rng(&r->seed) % SLOTS);
 		uint64_t ua = slot_ua(s) + (test_rng(&r->seed) % 8) * 64 * KiB;
 		struct tce_region *region;
+		struct tce_region_info info;
 		uint64_t hpa;
+		int rc = tce_prereg_lookup_get(r->f->prereg, ua, 64 * KiB, &region);
 
-		if (tce_prereg_lookup_get(r->f->prereg, ua, 64 * KiB, &region) == 0) {
-			/* Alive until we drop the mapping: translate through it. */
-			if (tce_region_ua_to_hpa(region, ua, 16, &hpa) != 0)
+		if (rc != 0) {
+			if (s % 2 == 0)
+				return (void *)(uintptr_t)(100 - rc); /* a stable region must always be found */
+			if (rc != -EFAULT && rc != -ENXIO) /* gone, or being unregistered */
 				return (void *)3;
-			r->hits++;
-			tce_region_mapped_dec(region);
+			continue;
 		}
+		/* Alive until we drop the mapping: the right one, and it translates. */
+		tce_region_info(region, &info);
+		if (info.ua != slot_ua(s) || info.size != 512 * KiB ||
+		    tce_region_ua_to_hpa(region, ua, 16, &hpa) != 0)
+			return (void *)4;
+		if (s % 2 == 0)
+			r->stable_hits++;
+		else
+			r->churn_hits++;
+		tce_region_mapped_dec(region);
 	}
 	return NULL;
 }
@@ -476,14 +563,17 @@ static void test_lookups_race_registrations(void **state)
 	struct fixture f;
 	pthread_t threads[READERS + WRITERS];
 	struct race races[READERS + WRITERS];
-	uint64_t hits = 0;
+	uint64_t stable = 0, churn = 0;
 	unsigned t, s;
 
 	(void)state;
 	setup(&f, TCE_ACCOUNT_UNLIMITED);
 	assert_int_equal(tce_hostmem_sim_map(f.hm, 1 * GiB, SLOTS * MiB, 16, 0), 0);
+	for (s = 0; s < SLOTS; s += 2)
+		assert_int_equal(tce_prereg_register(f.prereg, slot_ua(s), 512 * KiB, NULL), 0);
+	atomic_store(&writers_left, WRITERS);
 	for (t = 0; t < READERS + WRITERS; t++) {
-		races[t] = (struct race){&f, 0x9e3779b97f4a7c15u + t * 7919, 0};
+		races[t] = (struct race){&f, 0x9e3779b97f4a7c15u + t * 7919, 0, 0};
 		assert_int_equal(pthread_create(&threads[t], NULL,
 						t < READERS ? reader_main : writer_main, &races[t]),
 				 0);
@@ -492,15 +582,20 @@ static void test_lookups_race_registrations(void **state)
 		void *ret;
 
 		assert_int_equal(pthread_join(threads[t], &ret), 0);
-		assert_null(ret);
-		hits += races[t].hits;
+		assert_int_equal((uintptr_t)ret, 0);
+		stable += races[t].stable_hits;
+		churn += races[t].churn_hits;
 	}
+	/* Every lookup of a stable slot found it (about half of all), and churning ones were seen. */
+	assert_true(stable > READERS * READER_ROUNDS / 3);
+	assert_true(churn > 0);
 	/* Drain whatever the writers left registered (refs may be > 1). */
 	for (s = 0; s < SLOTS; s++)
 		while (tce_prereg_unregister(f.prereg, slot_ua(s), 512 * KiB) == 0)
 			;
 	assert_int_equal(tce_prereg_count(f.prereg), 0);
-	print_message("%" PRIu64 " lookups found a live region\n", hits);
+	print_message("%" PRIu64 " lookups of stable regions and %" PRIu64 " of churning ones found them\n",
+		      stable, churn);
 	teardown(&f);
 }
 
@@ -554,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_ua_to_hpa_per_page),
 		cmocka_unit_test(test_metadata_is_compact),
 		cmocka_unit_test(test_many_regions_match_linear_scan),
+		cmocka_unit_test(test_region_tree_against_model),
 		cmocka_unit_test(test_register_allocation_failures),
 		cmocka_unit_test(test_lookups_race_registrations),
 		cmocka_unit_test(test_process_region),

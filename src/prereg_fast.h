@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Registered regions for the map engine's hot path (internal). See
+ * include/tce/prereg.h.
+ *
+ * Concepts: the window's map engine resolves many pages per call. It enters
+ * one RCU read section (rcu.h) for the whole call, finds regions with
+ * tce_prereg_find() behind a hint of its own (the previous page's region),
+ * and counts mappings per region once per call (tce_region_mapped_add/_sub)
+ * instead of once per page. A region found inside the read section stays
+ * readable until the section ends, even if another thread unregisters it;
+ * counting a mapping on it then fails with -ENXIO because its count is 0.
+ */
+#ifndef TCE_PREREG_FAST_H
+#define TCE_PREREG_FAST_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "tce/prereg.h"
+#include "range.h"
+#include "rcu.h"
+
+struct tce_region {
+	uint64_t ua;
+	uint64_t size;
+	_Atomic uint64_t refs;    /* registrations; changed under the prereg's lock */
+	_Atomic uint64_t mapped;  /* 1 + mappings; 0 once destruction has begun */
+	unsigned max_page_shift;  /* largest IOMMU page shift the region reports (prereg.h) */
+	struct tce_hostmem_pin *pin;
+	struct tce_rcu_head rcu;
+};
+
+/* Whether [ua, ua + size) lies in the region. */
+static inline bool tce_region_holds(const struct tce_region *region, uint64_t ua, uint64_t size)
+{
+	return tce_range_inside(region->ua, region->size, ua, size);
+}
+
+/*
+ * The region containing [ua, ua + size) (size >= 1), or NULL. The caller is
+ * inside an RCU read section; the result is readable until the section ends.
+ */
+struct tce_region *tce_prereg_find(struct tce_prereg *prereg, uint64_t ua, uint64_t size);
+
+/* Count @n more mappings: 0, or -ENXIO when the region is being destroyed (nothing counted). */
+static inline int tce_region_mapped_add(struct tce_region *region, uint64_t n)
+{
+	uint64_t v = atomic_load_explicit(&region->mapped, memory_order_relaxed);
+
+	do {
+		if (v == 0)
+			return -ENXIO;
+	} while (!atomic_compare_exchange_weak_explicit(&region->mapped, &v, v + n,
+							memory_order_acquire, memory_order_relaxed));
+	return 0;
+}
+
+/* Count @n mappings less; the region holds at least @n. */
+static inline void tce_region_mapped_sub(struct tce_region *region, uint64_t n)
+{
+	atomic_fetch_sub_explicit(&region->mapped, n, memory_order_release);
+}
+
+#endif /* TCE_PREREG_FAST_H */
