@@ -1,54 +1,46 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench_guest — TCE hypercalls, translation and replay, per second.
+ * bench_guest — TCE hypercalls and device translation, as ratios.
  *
- * Each libtce figure runs beside a baseline in the same process: QEMU's
- * emulated table, a flat array of TCEs with a bounds check per call (what
- * spapr_iommu.c does). Accelerated calls also write a VFIO window (64 KiB
- * pages, 1 level, registered guest RAM). Replay runs synthetic H_PUT_TCE trace
- * lines against calling H_PUT_TCE directly with the same values.
+ * Every figure is the best of interleaved rounds against a baseline in the
+ * same process:
+ *  - emulated hypercalls (a guest table with KVM's rules, no window) against
+ *    QEMU's table: a flat host-order array with a bounds check per entry;
+ *  - accelerated hypercalls (the table attached to a VFIO window of 64 KiB
+ *    pages over registered guest RAM: KVM's work) against the emulated ones,
+ *    and against what QEMU does without acceleration: the emulated write, the
+ *    IOMMU notifier and a VFIO MAP_DMA (or UNMAP_DMA) into the container;
+ *  - translation for device DMA, through the inline view and through the
+ *    locked call, against the flat array.
+ * The H_PUT_TCE_INDIRECT list is served from ready big-endian words (memcpy),
+ * so the reader costs what a real guest-memory read costs.
  *
- * Usage: bench_guest
+ * Usage: bench_guest [--rounds N]
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_common.h"
 #include "tce/container.h"
 #include "tce/guest.h"
-#include "tce/trace.h"
+#include "tce/phb.h"
 
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 #define RAM_UA (UINT64_C(1) << 40)
 #define DDW (UINT64_C(1) << 59)
-#define LIOBN 0x80000001u
 #define PS 16u
 #define ENTRIES 16384u /* 1 GiB of 64 KiB pages */
-#define OPS 2000000u
+#define LIST_GPA 0x100000u
 
-static volatile uint64_t sink;
-static uint64_t list[512];
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static uint64_t list_be[512]; /* the INDIRECT list as guest memory holds it */
 
 static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
 {
-	uint8_t *out = buf;
-	uint64_t i;
-
 	(void)opaque;
-	(void)gpa;
-	for (i = 0; i < len; i++)
-		out[i] = (uint8_t)(list[i / 8] >> (56 - 8 * (i % 8)));
+	if (gpa != LIST_GPA || len > sizeof(list_be))
+		return -1;
+	memcpy(buf, list_be, (size_t)len);
 	return 0;
 }
 
@@ -56,11 +48,12 @@ static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
 struct flat {
 	uint64_t *table;
 	uint64_t bus_offset, nb;
+	unsigned page_shift;
 };
 
-static long flat_put(struct flat *f, uint64_t ioba, uint64_t tce)
+__attribute__((noinline)) static long flat_put(struct flat *f, uint64_t ioba, uint64_t tce)
 {
-	uint64_t idx = (ioba - f->bus_offset) >> PS;
+	uint64_t idx = (ioba - f->bus_offset) >> f->page_shift;
 
 	if (idx >= f->nb)
 		return TCE_H_PARAMETER;
@@ -76,16 +69,34 @@ struct vm {
 	struct tce_container *c;
 	struct tce_window *w;
 	struct tce_guest *g;
+	uint64_t liobn;
 };
 
-static int vm_setup(struct vm *vm, enum tce_hcall_profile profile, bool accel)
+/* QEMU without acceleration: its VFIO listener maps each TCE the guest writes. */
+static void vfio_listener(void *opaque, const struct tce_guest_event *ev)
+{
+	struct vm *vm = opaque;
+
+	if (ev->map)
+		tce_container_map(vm->c, DDW + ev->iova, ev->addr_mask + 1, RAM_UA + ev->gpa,
+				  VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	else
+		tce_container_unmap(vm->c, DDW + ev->iova, ev->addr_mask + 1);
+}
+
+enum mode { EMULATED, ACCELERATED, QEMU_VFIO };
+
+static int vm_setup(struct vm *vm, enum mode mode)
 {
 	struct tce_group_desc desc;
 	struct tce_container_config cfg;
-	struct tce_guest_config gcfg = {profile, NULL, read_list, NULL};
+	/* The same rules (KVM's) with and without a window: only the acceleration differs. */
+	struct tce_guest_config gcfg = {mode == QEMU_VFIO ? TCE_HCALL_QEMU : TCE_HCALL_KVM, NULL,
+					read_list, NULL};
 	uint64_t start;
 
 	memset(vm, 0, sizeof(*vm));
+	vm->liobn = tce_liobn_pci(0, 1);
 	tce_group_desc_powernv_ioda2(&desc);
 	if (tce_hostmem_sim_create(16, &vm->hm) || tce_hostmem_sim_map(vm->hm, RAM_UA, 1 * GiB, 16, 0) ||
 	    tce_account_create(TCE_ACCOUNT_UNLIMITED, &vm->account) ||
@@ -93,9 +104,9 @@ static int vm_setup(struct vm *vm, enum tce_hcall_profile profile, bool accel)
 		return 1;
 	gcfg.account = vm->account;
 	if (tce_guest_create(&gcfg, &vm->g) || tce_guest_add_memslot(vm->g, 0, 1 * GiB, RAM_UA) ||
-	    tce_guest_create_table(vm->g, LIOBN, PS, DDW >> PS, ENTRIES))
+	    tce_guest_create_table(vm->g, vm->liobn, PS, DDW >> PS, ENTRIES))
 		return 1;
-	if (!accel)
+	if (mode == EMULATED)
 		return 0;
 	cfg = (struct tce_container_config){VFIO_SPAPR_TCE_v2_IOMMU, vm->hm, vm->account, vm->prereg,
 					    TCE_USERVIEW_MIRROR};
@@ -104,7 +115,11 @@ static int vm_setup(struct vm *vm, enum tce_hcall_profile profile, bool accel)
 	    tce_container_create_window(vm->c, PS, 1 * GiB, 1, &start))
 		return 1;
 	vm->w = tce_container_window(vm->c, DDW);
-	return tce_guest_attach_window(vm->g, LIOBN, vm->w);
+	if (mode == QEMU_VFIO) {
+		tce_guest_set_notifier(vm->g, vfio_listener, vm);
+		return 0;
+	}
+	return tce_guest_attach_window(vm->g, vm->liobn, vm->w);
 }
 
 static void vm_teardown(struct vm *vm)
@@ -118,126 +133,230 @@ static void vm_teardown(struct vm *vm)
 	tce_hostmem_destroy(vm->hm);
 }
 
-static void report(const char *what, double ops, double libtce_s, double base_s)
+/* ---- the operations, each a function of (ctx, first, n) -> ns per operation ---- */
+
+struct ctx {
+	struct flat flat;
+	struct vm emu, acc, qemu;
+	struct tce_guest_view view;
+	const uint64_t *iobas; /* random translation addresses */
+	uint64_t put_calls;
+};
+
+static uint64_t put_ioba(uint64_t i)
 {
-	printf("%-34s %14.0f %14.0f %9.1fx\n", what, ops / libtce_s, ops / base_s, libtce_s / base_s);
+	return DDW + ((i * 7919) % ENTRIES << PS);
 }
 
-int main(void)
+static uint64_t put_tce(uint64_t i)
 {
-	struct flat flat = {calloc(ENTRIES, sizeof(uint64_t)), DDW, ENTRIES};
-	struct vm emu, acc;
-	double t0, base, t;
-	uint64_t i, tce;
-	long rc = 0;
+	return (((i * 31) % ENTRIES) << PS) | 3;
+}
 
-	if (!flat.table || vm_setup(&emu, TCE_HCALL_KVM, false) || vm_setup(&acc, TCE_HCALL_KVM, true))
-		return 1;
-	for (i = 0; i < 512; i++)
-		list[i] = ((i + 1) << PS) | 3;
-	printf("bench_guest: per second; baseline = QEMU's flat emulated table\n");
-	printf("%-34s %14s %14s %10s\n", "operation", "libtce/s", "baseline/s", "cost");
+#define TIMED(...)                                                                                 \
+	do {                                                                                       \
+		double t0 = bench_now_ns();                                                        \
+		long rc_ = 0;                                                                      \
+		size_t i;                                                                          \
+		for (i = first; i < first + n; i++) {                                              \
+			__VA_ARGS__;                                                               \
+		}                                                                                  \
+		bench_sink = (uint64_t)rc_;                                                        \
+		return (bench_now_ns() - t0) / (double)n;                                          \
+	} while (0)
 
-	t0 = now_s();
-	for (i = 0; i < OPS; i++)
-		rc |= flat_put(&flat, DDW + ((i % ENTRIES) << PS), (((i * 7) % ENTRIES) << PS) | 3);
-	base = now_s() - t0;
-	t0 = now_s();
-	for (i = 0; i < OPS; i++)
-		rc |= tce_h_put_tce(emu.g, LIOBN, DDW + ((i % ENTRIES) << PS), (((i * 7) % ENTRIES) << PS) | 3);
-	t = now_s() - t0;
-	report("H_PUT_TCE emulated", OPS, t, base);
-	t0 = now_s();
-	for (i = 0; i < OPS / 4; i++)
-		rc |= tce_h_put_tce(acc.g, LIOBN, DDW + ((i % ENTRIES) << PS), (((i * 7) % ENTRIES) << PS) | 3);
-	t = now_s() - t0;
-	report("H_PUT_TCE accelerated (1 window)", OPS / 4, t, base / 4);
+static double put_flat(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
 
-	t0 = now_s();
-	for (i = 0; i < OPS / 512; i++) {
-		uint64_t k, at = DDW + (((i * 512) % ENTRIES) << PS);
+	TIMED(rc_ |= flat_put(&c->flat, put_ioba(i), put_tce(i)));
+}
+
+static double put_emu(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+
+	TIMED(rc_ |= tce_h_put_tce(c->emu.g, c->emu.liobn, put_ioba(i), put_tce(i)));
+}
+
+static double put_acc(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+
+	TIMED(rc_ |= tce_h_put_tce(c->acc.g, c->acc.liobn, put_ioba(i), put_tce(i)));
+}
+
+static double put_qemu(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+
+	TIMED(rc_ |= tce_h_put_tce(c->qemu.g, c->qemu.liobn, put_ioba(i), put_tce(i)));
+}
+
+static uint64_t list_ioba(uint64_t i)
+{
+	return DDW + (((i * 512) % ENTRIES) << PS);
+}
+
+static double indirect_flat(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+	uint64_t buf[512];
+
+	/* QEMU: read the list page, then one bounds-checked store per entry. */
+	TIMED({
+		uint64_t k, at = list_ioba(i);
+
+		read_list(NULL, LIST_GPA, buf, sizeof(buf));
+		for (k = 0; k < 512; k++)
+			rc_ |= flat_put(&c->flat, at + (k << PS), tce_be64(buf[k]));
+	});
+}
+
+static double indirect_emu(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+
+	TIMED(rc_ |= tce_h_put_tce_indirect(c->emu.g, c->emu.liobn, list_ioba(i), LIST_GPA, 512));
+}
+
+static double indirect_acc(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+
+	TIMED(rc_ |= tce_h_put_tce_indirect(c->acc.g, c->acc.liobn, list_ioba(i), LIST_GPA, 512));
+}
+
+static double indirect_qemu(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+
+	TIMED(rc_ |= tce_h_put_tce_indirect(c->qemu.g, c->qemu.liobn, list_ioba(i), LIST_GPA, 512));
+}
+
+static double stuff_flat(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+
+	TIMED({
+		uint64_t k, at = list_ioba(i);
 
 		for (k = 0; k < 512; k++)
-			rc |= flat_put(&flat, at + (k << PS), list[k]);
-	}
-	base = now_s() - t0;
-	t0 = now_s();
-	for (i = 0; i < OPS / 512; i++)
-		rc |= tce_h_put_tce_indirect(emu.g, LIOBN, DDW + (((i * 512) % ENTRIES) << PS), 0x100000, 512);
-	t = now_s() - t0;
-	report("H_PUT_TCE_INDIRECT x512 emulated", OPS / 512, t, base);
-	t0 = now_s();
-	for (i = 0; i < OPS / 512 / 4; i++)
-		rc |= tce_h_put_tce_indirect(acc.g, LIOBN, DDW + (((i * 512) % ENTRIES) << PS), 0x100000, 512);
-	t = now_s() - t0;
-	report("H_PUT_TCE_INDIRECT x512 accelerated", OPS / 512 / 4, t, base / 4);
-	t0 = now_s();
-	for (i = 0; i < OPS / 512; i++)
-		rc |= tce_h_stuff_tce(emu.g, LIOBN, DDW + (((i * 512) % ENTRIES) << PS), 0, 512);
-	t = now_s() - t0;
-	report("H_STUFF_TCE x512 emulated", OPS / 512, t, base);
-	t0 = now_s();
-	for (i = 0; i < OPS / 512 / 4; i++)
-		rc |= tce_h_stuff_tce(acc.g, LIOBN, DDW + (((i * 512) % ENTRIES) << PS), 0, 512);
-	t = now_s() - t0;
-	report("H_STUFF_TCE x512 accelerated", OPS / 512 / 4, t, base / 4);
+			rc_ |= flat_put(&c->flat, at + (k << PS), 0);
+	});
+}
 
-	/* Translate: baseline is the flat lookup. */
-	t0 = now_s();
-	for (i = 0; i < OPS; i++) {
-		uint64_t idx = (i * 13) % ENTRIES;
+static double stuff_emu(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
 
-		tce = flat.table[idx];
-		sink += (tce & ~((UINT64_C(1) << PS) - 1)) + (tce & 3);
-	}
-	base = now_s() - t0;
-	t0 = now_s();
-	for (i = 0; i < OPS; i++) {
+	TIMED(rc_ |= tce_h_stuff_tce(c->emu.g, c->emu.liobn, list_ioba(i), 0, 512));
+}
+
+static double stuff_acc(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+
+	TIMED(rc_ |= tce_h_stuff_tce(c->acc.g, c->acc.liobn, list_ioba(i), 0, 512));
+}
+
+static double xlate_flat(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+	uint64_t acc = 0;
+
+	TIMED({
+		uint64_t ioba = c->iobas[i], idx = (ioba - c->flat.bus_offset) >> c->flat.page_shift;
+
+		if (idx < c->flat.nb) {
+			uint64_t tce = c->flat.table[idx];
+
+			acc += (tce & ~((UINT64_C(1) << c->flat.page_shift) - 1)) + (tce & 3);
+		}
+		rc_ = (long)acc;
+	});
+}
+
+static double xlate_view(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+	struct tce_guest_view view = c->view; /* a local the compiler keeps in registers */
+	uint64_t acc = 0;
+
+	TIMED({
 		struct tce_guest_xlate x;
 
-		tce_guest_translate(emu.g, LIOBN, DDW + (((i * 13) % ENTRIES) << PS) + 5, 0, &x);
-		sink += x.gpa + x.perm;
-	}
-	t = now_s() - t0;
-	report("translate", OPS, t, base);
+		if (tce_guest_view_translate(&view, c->iobas[i], &x))
+			acc += x.gpa + x.perm;
+		rc_ = (long)acc;
+	});
+}
 
-	/* Replay: parsing trace lines against calling H_PUT_TCE with the same values. */
-	{
-		enum { LINES = 500000 };
-		char **lines = malloc(LINES * sizeof(*lines));
-		struct tce_replay_config rcfg = {TCE_HCALL_QEMU, 10};
-		struct tce_replay *r;
-		struct vm q;
+static double xlate_locked(void *o, size_t first, size_t n)
+{
+	struct ctx *c = o;
+	uint64_t acc = 0;
 
-		if (!lines || tce_replay_create(&rcfg, &r) || vm_setup(&q, TCE_HCALL_QEMU, false))
-			return 1;
-		tce_guest_create_table(q.g, tce_liobn_pci(0, 0), 12, 0, 262144);
-		for (i = 0; i < LINES; i++) {
-			lines[i] = malloc(128);
-			snprintf(lines[i], 128,
-				 "6720@1795546047.414891:spapr_iommu_pci_put liobn=0x80000000 ioba=0x%" PRIx64
-				 " tce=0x%" PRIx64 " ret=0",
-				 (i % 262144) << 12, ((i * 7) % 262144) << 12 | 3);
-		}
-		tce_replay_line(r, "1@1.0:spapr_iommu_new_table liobn=0x80000000 table=0x1 fd=-1", 60, 0);
-		t0 = now_s();
-		for (i = 0; i < LINES; i++)
-			rc |= tce_h_put_tce(q.g, tce_liobn_pci(0, 0), (i % 262144) << 12, ((i * 7) % 262144) << 12 | 3);
-		base = now_s() - t0;
-		t0 = now_s();
-		for (i = 0; i < LINES; i++)
-			rc |= tce_replay_line(r, lines[i], strlen(lines[i]), i + 1);
-		t = now_s() - t0;
-		report("replay (H_PUT_TCE lines)", LINES, t, base);
-		for (i = 0; i < LINES; i++)
-			free(lines[i]);
-		free(lines);
-		tce_replay_destroy(r);
-		vm_teardown(&q);
+	TIMED({
+		struct tce_guest_xlate x;
+
+		if (tce_guest_translate(c->emu.g, c->emu.liobn, c->iobas[i], 0, &x) == 0)
+			acc += x.gpa + x.perm;
+		rc_ = (long)acc;
+	});
+}
+
+static void row(const char *what, const char *base_name, struct bench_pair p, double ops_per_call)
+{
+	printf("%-38s %-18s %10.1f %10.1f %8.2fx %10.2f\n", what, base_name, p.base_ns, p.cand_ns,
+	       p.cand_ns / p.base_ns, p.cand_ns / ops_per_call);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned rounds = (unsigned)bench_arg(argc, argv, "--rounds", 200);
+	static struct ctx c;
+	uint64_t i, seed = 5, *iobas;
+	size_t total = 1u << 16;
+
+	bench_pin_cpu();
+	iobas = malloc(total * sizeof(*iobas));
+	c.flat = (struct flat){calloc(ENTRIES, sizeof(uint64_t)), DDW, ENTRIES, PS};
+	if (!iobas || !c.flat.table || vm_setup(&c.emu, EMULATED) || vm_setup(&c.acc, ACCELERATED) ||
+	    vm_setup(&c.qemu, QEMU_VFIO) || tce_guest_get_view(c.emu.g, c.emu.liobn, &c.view)) {
+		fprintf(stderr, "bench_guest: setup failed\n");
+		return 1;
 	}
-	vm_teardown(&emu);
-	vm_teardown(&acc);
-	free(flat.table);
-	sink += (uint64_t)rc;
-	return rc ? 1 : 0;
+	for (i = 0; i < 512; i++)
+		list_be[i] = tce_be64(((i + 1) << PS) | 3);
+	/* Half the table mapped, for translation. */
+	for (i = 0; i < ENTRIES; i += 2) {
+		tce_h_put_tce(c.emu.g, c.emu.liobn, DDW + (i << PS), put_tce(i));
+		c.flat.table[i] = put_tce(i);
+	}
+	for (i = 0; i < total; i++)
+		iobas[i] = DDW + bench_rng(&seed) % ((uint64_t)ENTRIES << PS);
+	c.iobas = iobas;
+
+	printf("bench_guest: best of %u interleaved rounds; ns per call; the last column is ns per "
+	       "TCE written\n", rounds);
+	printf("%-38s %-18s %10s %10s %9s %10s\n", "operation", "baseline", "base ns", "libtce ns",
+	       "ratio", "ns/TCE");
+	row("H_PUT_TCE emulated", "QEMU flat table", bench_compare(put_flat, put_emu, &c, total, 2048, rounds), 1);
+	row("H_PUT_TCE accelerated (1 window)", "emulated", bench_compare(put_emu, put_acc, &c, total, 1024, rounds), 1);
+	row("H_PUT_TCE accelerated (1 window)", "QEMU+VFIO map", bench_compare(put_qemu, put_acc, &c, total, 256, rounds), 1);
+	row("H_PUT_TCE_INDIRECT x512 emulated", "QEMU flat table", bench_compare(indirect_flat, indirect_emu, &c, total, 8, rounds), 512);
+	row("H_PUT_TCE_INDIRECT x512 accelerated", "emulated", bench_compare(indirect_emu, indirect_acc, &c, total, 8, rounds), 512);
+	row("H_PUT_TCE_INDIRECT x512 accelerated", "QEMU+VFIO map", bench_compare(indirect_qemu, indirect_acc, &c, total, 2, rounds), 512);
+	row("H_STUFF_TCE x512 (clear) emulated", "QEMU flat table", bench_compare(stuff_flat, stuff_emu, &c, total, 8, rounds), 512);
+	row("H_STUFF_TCE x512 (clear) accelerated", "emulated", bench_compare(stuff_emu, stuff_acc, &c, total, 8, rounds), 512);
+	row("translate (inline view)", "QEMU flat table", bench_compare(xlate_flat, xlate_view, &c, total, 4096, rounds), 1);
+	row("translate (locked call)", "QEMU flat table", bench_compare(xlate_flat, xlate_locked, &c, total, 4096, rounds), 1);
+
+	vm_teardown(&c.emu);
+	vm_teardown(&c.acc);
+	vm_teardown(&c.qemu);
+	free(c.flat.table);
+	free(iobas);
+	return 0;
 }

@@ -191,7 +191,7 @@ int tce_hostmem_pin_translate(const struct tce_hostmem_pin *pin, uint64_t ua, ui
 	if (bytes == 0 || !tce_range_inside(pin->ua, pin->bytes, ua, bytes))
 		return -EFAULT;
 	off = ua - pin->ua;
-	i = tce_sorted_last_le(TCE_SORTED(pin->ext, pin->n, ua_off), off);
+	i = pin->n == 1 ? 0 : tce_sorted_last_le(TCE_SORTED(pin->ext, pin->n, ua_off), off);
 	if (!tce_range_inside(pin->ext[i].ua_off, pin_ext_bytes(pin, i), off, bytes))
 		return -EPERM; /* crosses into another extent */
 	first_hpa = pin->ext[i].hpa + (off - pin->ext[i].ua_off);

@@ -642,26 +642,34 @@ int tce_prereg_verify(struct tce_prereg *prereg, tce_prereg_stale_fn fn, void *o
 	return rc < 0 ? rc : v.stale;
 }
 
+int tce_region_translate(const struct tce_region *region, uint64_t ua, uint64_t bytes,
+			 unsigned page_shift, uint64_t *hpa)
+{
+	uint64_t found;
+	int rc;
+
+	if (!tce_region_holds(region, ua, bytes))
+		return -EFAULT;
+	rc = tce_hostmem_pin_translate(region->pin, ua, bytes, &found);
+	if (rc)
+		return rc;
+	if (found & ((UINT64_C(1) << page_shift) - 1))
+		return -EPERM;
+	*hpa = found;
+	return 0;
+}
+
 int tce_region_ua_to_hpa(const struct tce_region *region, uint64_t ua, unsigned page_shift,
 			 uint64_t *hpa)
 {
-	uint64_t page, found;
-	int rc;
+	uint64_t page;
 
 	if (page_shift < 12 || page_shift > 62)
 		return -EINVAL;
 	page = UINT64_C(1) << page_shift;
 	if (ua & (page - 1))
 		return -EINVAL;
-	if (!tce_region_holds(region, ua, page))
-		return -EFAULT;
-	rc = tce_hostmem_pin_translate(region->pin, ua, page, &found);
-	if (rc)
-		return rc;
-	if (found & (page - 1))
-		return -EPERM;
-	*hpa = found;
-	return 0;
+	return tce_region_translate(region, ua, page, page_shift, hpa);
 }
 
 int tce_region_mapped_inc(struct tce_region *region)

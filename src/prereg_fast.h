@@ -44,6 +44,15 @@ static inline bool tce_region_holds(const struct tce_region *region, uint64_t ua
  */
 struct tce_region *tce_prereg_find(struct tce_prereg *prereg, uint64_t ua, uint64_t size);
 
+/*
+ * The host address of @ua when [ua, ua + bytes) is host-contiguous in the
+ * region for IOMMU pages of 2^page_shift (bytes a multiple of the page): 0;
+ * -EFAULT when the range is not inside the region; -EPERM when it is not
+ * contiguous or not aligned. tce_region_ua_to_hpa() is this for one page.
+ */
+int tce_region_translate(const struct tce_region *region, uint64_t ua, uint64_t bytes,
+			 unsigned page_shift, uint64_t *hpa);
+
 /* Count @n more mappings: 0, or -ENXIO when the region is being destroyed (nothing counted). */
 static inline int tce_region_mapped_add(struct tce_region *region, uint64_t n)
 {

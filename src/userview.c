@@ -11,27 +11,7 @@
 #include "alloc.h"
 #include "charge.h"
 #include "range.h"
-
-/* Mirror words carry a present bit so that ua is the only payload. */
-#define MIRROR_PRESENT TCE_PERM_READ
-
-struct uv_run {
-	uint64_t index; /* first entry */
-	uint64_t count; /* entries */
-	uint64_t ua;    /* address of the first entry */
-};
-
-struct tce_userview {
-	enum tce_userview_kind kind;
-	struct tce_geometry geo;
-	struct tce_account *account;
-	uint64_t charged;
-	/* mirror */
-	struct tce_table *mirror;
-	/* extents */
-	struct uv_run *runs;
-	size_t nruns, cap;
-};
+#include "userview_fast.h"
 
 int tce_userview_create(enum tce_userview_kind kind, const struct tce_geometry *geo,
 			struct tce_account *account, struct tce_userview **userviewp)
@@ -101,7 +81,7 @@ static uint64_t run_end(const struct uv_run *run)
 }
 
 /* Index of the first run ending after @index (containing it or above it). */
-static size_t runs_first_after(const struct tce_userview *uv, uint64_t index)
+size_t tce_userview_run_after(const struct tce_userview *uv, uint64_t index)
 {
 	return tce_sorted_first_ending_after(TCE_SORTED_RANGES(uv->runs, uv->nruns, index, count),
 					     index);
@@ -136,7 +116,7 @@ static int runs_reserve(struct tce_userview *uv, uint64_t need)
 /* Remove entries [a, b) from the runs. Needs room for one more run. */
 static void runs_cut(struct tce_userview *uv, uint64_t a, uint64_t b)
 {
-	size_t i = runs_first_after(uv, a), j;
+	size_t i = tce_userview_run_after(uv, a), j;
 
 	if (uv->nruns == 0)
 		return; /* nothing to cut (and possibly no array yet) */
@@ -179,7 +159,7 @@ static bool runs_join(const struct tce_userview *uv, const struct uv_run *left,
 /* Insert a run into a gap that holds none, merging with neighbours. Needs room for one. */
 static void runs_insert(struct tce_userview *uv, struct uv_run run)
 {
-	size_t i = runs_first_after(uv, run.index);
+	size_t i = tce_userview_run_after(uv, run.index);
 
 	if (i > 0 && runs_join(uv, &uv->runs[i - 1], &run)) {
 		uv->runs[i - 1].count += run.count;
@@ -208,7 +188,7 @@ static bool clear_needs_split(const struct tce_userview *uv, uint64_t a, uint64_
 
 	if (uv->kind != TCE_USERVIEW_EXTENTS)
 		return false;
-	i = runs_first_after(uv, a);
+	i = tce_userview_run_after(uv, a);
 	return i < uv->nruns && uv->runs[i].index < a && run_end(&uv->runs[i]) > b;
 }
 
@@ -245,12 +225,25 @@ int tce_userview_set_range(struct tce_userview *userview, uint64_t index, uint64
 	if (ua == 0 || (ua & (page - 1)) || (npages - 1) > (UINT64_MAX - ua) >> userview->geo.page_shift)
 		return -EINVAL;
 	if (userview->kind == TCE_USERVIEW_MIRROR) {
+		struct tce_leaf_cursor c = TCE_LEAF_CURSOR_INIT;
+
 		rc = tce_table_reserve(userview->mirror, mirror_ioba(userview, index), npages);
 		if (rc)
 			return rc;
-		for (i = 0; i < npages; i++)
-			tce_table_xchg(userview->mirror, mirror_ioba(userview, index + i),
-				       (ua + (i << userview->geo.page_shift)) | MIRROR_PRESENT, NULL);
+		/* Reserved: the walks (one per leaf node) allocate nothing and cannot fail. */
+		for (i = 0; i < npages;) {
+			uint64_t idx = index + i, mask = userview->mirror->index_mask;
+			uint64_t cnt = mask - (idx & mask) + 1, k;
+			tce_word *word = tce_cursor_word(userview->mirror, &c, idx, true);
+
+			uint64_t value = (ua + (i << userview->geo.page_shift)) | TCE_MIRROR_PRESENT;
+
+			if (cnt > npages - i)
+				cnt = npages - i;
+			for (k = 0; k < cnt; k++, value += UINT64_C(1) << userview->geo.page_shift)
+				tce_word_replace(&word[k], value);
+			i += cnt;
+		}
 		return 0;
 	}
 	rc = runs_reserve(userview, userview->nruns + 2);
@@ -291,15 +284,16 @@ int tce_userview_get(const struct tce_userview *userview, uint64_t index, uint64
 		uint64_t word;
 
 		tce_table_get(userview->mirror, mirror_ioba(userview, index), &word);
-		*ua = word & ~MIRROR_PRESENT;
+		*ua = word & ~TCE_MIRROR_PRESENT;
 		return 0;
 	}
-	i = runs_first_after(userview, index);
+	i = tce_userview_run_after(userview, index);
 	if (i < userview->nruns && userview->runs[i].index <= index)
 		*ua = userview->runs[i].ua +
 		      ((index - userview->runs[i].index) << userview->geo.page_shift);
 	else
 		*ua = 0;
+	(void)i;
 	return 0;
 }
 

@@ -7,6 +7,8 @@
  * counted (B-K3), and the attach rules of spec linux-kernel §3.6.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +39,10 @@ struct vm {
 	struct test_list list; /* the INDIRECT list the guest wrote */
 };
 
+/* Set by a test before vm_setup*(): levels of the windows, and RAM backed by 16 MiB pages first. */
+static unsigned window_levels = 1;
+static uint64_t huge_first;
+
 /* A VM whose RAM is registered in @regions pieces (so some can be left out). */
 static void vm_setup_flags(struct vm *vm, unsigned guest_shift, const unsigned hw_shift[2],
 			   unsigned windows, bool register_ram, unsigned map_flags)
@@ -50,7 +56,11 @@ static void vm_setup_flags(struct vm *vm, unsigned guest_shift, const unsigned h
 	memset(vm, 0, sizeof(*vm));
 	vm->list.gpa = 0x200000;
 	assert_int_equal(tce_hostmem_sim_create(16, &vm->hm), 0);
-	assert_int_equal(tce_hostmem_sim_map(vm->hm, RAM_UA, 1 * GiB, 16, map_flags), 0);
+	if (huge_first)
+		assert_int_equal(tce_hostmem_sim_map(vm->hm, RAM_UA, huge_first, 24, 0), 0);
+	assert_int_equal(tce_hostmem_sim_map(vm->hm, RAM_UA + huge_first, 1 * GiB - huge_first, 16,
+					     map_flags),
+			 0);
 	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &vm->account), 0);
 	assert_int_equal(tce_prereg_create(vm->hm, vm->account, &vm->prereg), 0);
 	tce_group_desc_powernv_ioda2(&desc);
@@ -62,7 +72,9 @@ static void vm_setup_flags(struct vm *vm, unsigned guest_shift, const unsigned h
 		assert_int_equal(tce_container_attach(vm->c[i], vm->group[i]), 0);
 		if (register_ram)
 			assert_int_equal(tce_container_register(vm->c[i], RAM_UA, 1 * GiB), 0);
-		assert_int_equal(tce_container_create_window(vm->c[i], hw_shift[i], 1 * GiB, 1, &start), 0);
+		assert_int_equal(tce_container_create_window(vm->c[i], hw_shift[i], 1 * GiB, window_levels,
+							     &start),
+				 0);
 		assert_int_equal(start, DDW);
 		vm->w[i] = tce_container_window(vm->c[i], DDW);
 		assert_non_null(vm->w[i]);
@@ -278,6 +290,267 @@ static void test_indirect_zero_tce_not_counted(void **state)
 	vm_teardown(&vm);
 }
 
+/* What one window translates at a bus address: the host address, or 0 when unmapped. */
+static uint64_t hw_at(struct vm *vm, unsigned w, uint64_t ioba)
+{
+	struct tce_translation x;
+
+	assert_int_equal(tce_window_translate(vm->w[w], ioba, &x), 0);
+	return x.perm ? x.hpa : 0;
+}
+
+/* A remap through two windows, state sampled before it, and what must hold after a failure. */
+struct remap {
+	struct vm *vm;
+	uint64_t guest[6], hw[2][6], ram;
+};
+
+/* Entries sampled, from REMAP_BASE: the remap starts at +128 and crosses a leaf node at +256. */
+#define REMAP_BASE (8192 - 256)
+static const uint64_t remap_at[6] = {0, 127, 128, 255, 256, 639};
+
+static void remap_snapshot(struct remap *r)
+{
+	unsigned k, w;
+
+	for (k = 0; k < 6; k++) {
+		uint64_t ioba = DDW + (REMAP_BASE + remap_at[k]) * 64 * KiB;
+
+		assert_int_equal(tce_h_get_tce(r->vm->g, LIOBN, ioba, &r->guest[k]), TCE_H_SUCCESS);
+		for (w = 0; w < 2; w++)
+			r->hw[w][k] = hw_at(r->vm, w, ioba);
+	}
+	r->ram = ram_mapped(r->vm);
+}
+
+static int remap_op(void *opaque)
+{
+	struct remap *r = opaque;
+	long rc;
+
+	for (r->vm->list.n = 0; r->vm->list.n < 512; r->vm->list.n++)
+		r->vm->list.tces[r->vm->list.n] = ((1000 + r->vm->list.n) * 64 * KiB) | R | W;
+	rc = tce_h_put_tce_indirect(r->vm->g, LIOBN, DDW + (REMAP_BASE + 128) * 64 * KiB, 0x200000, 512);
+	return rc == TCE_H_SUCCESS ? 0 : rc == TCE_H_TOO_HARD ? -ENOMEM : -EIO;
+}
+
+static void remap_unchanged(void *opaque)
+{
+	struct remap *r = opaque, now = {r->vm, {0}, {{0}}, 0};
+
+	remap_snapshot(&now);
+	assert_memory_equal(r->guest, now.guest, sizeof(now.guest));
+	assert_memory_equal(r->hw, now.hw, sizeof(now.hw));
+	assert_int_equal(r->ram, now.ram);
+}
+
+/*
+ * The fused path's rollback: an INDIRECT that remaps 128 mapped entries and
+ * maps 384 new ones through two two-level windows, with each of its
+ * allocations (table nodes, mirror nodes, guest storage) failing in turn:
+ * H_TOO_HARD, and the guest table, both windows and the region's count are
+ * exactly as before. Then it succeeds everywhere.
+ */
+static void test_fused_update_failures_change_nothing(void **state)
+{
+	static const unsigned hw[2] = {16, 16};
+	struct vm vm;
+	struct remap r = {&vm, {0}, {{0}}, 0};
+	unsigned k;
+
+	(void)state;
+	window_levels = 2;
+	vm_setup(&vm, 16, hw, 2, true);
+	window_levels = 1;
+	for (vm.list.n = 0; vm.list.n < 256; vm.list.n++)
+		vm.list.tces[vm.list.n] = ((1 + vm.list.n) * 64 * KiB) | R;
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW + REMAP_BASE * 64 * KiB, 0x200000, 256),
+			 TCE_H_SUCCESS);
+	assert_int_equal(ram_mapped(&vm), 2 * 256);
+	remap_snapshot(&r);
+	/*
+	 * It needs two table nodes, two mirror nodes and one guest storage page;
+	 * what a failed run allocated before its failure stays (empty nodes, a
+	 * zeroed page), so later runs allocate less: the sweep fails three.
+	 */
+	assert_int_equal(test_fault_sweep(remap_op, remap_unchanged, &r), 3);
+	/* Both windows now map the new pages; the 128 old ones were uncounted. */
+	for (k = 2; k < 6; k++) {
+		uint64_t gpa = (1000 + remap_at[k] - 128) * 64 * KiB;
+		uint64_t ioba = DDW + (REMAP_BASE + remap_at[k]) * 64 * KiB;
+
+		assert_int_equal(hw_at(&vm, 0, ioba), host_of(&vm, RAM_UA + gpa));
+		assert_int_equal(hw_at(&vm, 1, ioba), host_of(&vm, RAM_UA + gpa));
+	}
+	assert_int_equal(hw_at(&vm, 0, DDW + (REMAP_BASE + 127) * 64 * KiB),
+			 host_of(&vm, RAM_UA + 128 * 64 * KiB));
+	assert_int_equal(ram_mapped(&vm), 2 * (128 + 512));
+	assert_int_equal(tce_window_mapped(vm.w[0]), 128 + 512);
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW + REMAP_BASE * 64 * KiB, 0, 512), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW + (REMAP_BASE + 512) * 64 * KiB, 0, 128),
+			 TCE_H_SUCCESS);
+	assert_int_equal(ram_mapped(&vm), 0);
+	vm_teardown(&vm);
+}
+
+/*
+ * The second window refuses what the first could map: both keep the old
+ * mapping. RAM: 32 MiB of 16 MiB pages, then scattered 64 KiB pages; windows
+ * of 64 KiB and 16 MiB pages under a table of 16 MiB pages.
+ */
+static void test_second_window_refuses_first_keeps_old(void **state)
+{
+	static const unsigned hw[2] = {16, 24};
+	uint64_t old_huge, tce, i;
+	struct vm vm;
+
+	(void)state;
+	huge_first = 32 * MiB;
+	vm_setup_flags(&vm, 24, hw, 2, true, TCE_SIM_MAP_FRAGMENTED);
+	huge_first = 0;
+	/* A page both can map: the second 16 MiB huge page. */
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (16 * MiB) | R | W), TCE_H_SUCCESS);
+	old_huge = host_of(&vm, RAM_UA + 16 * MiB);
+	assert_int_equal(hw_at(&vm, 1, DDW), old_huge);
+	assert_int_equal(ram_mapped(&vm), 256 + 1);
+	/* Remap it to scattered 64 KiB pages: window 0 could, window 1 cannot. */
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (512 * MiB) | R), TCE_H_TOO_HARD);
+	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, (16 * MiB) | R | W);
+	for (i = 0; i < 256; i += 85)
+		assert_int_equal(hw_at(&vm, 0, DDW + i * 64 * KiB), old_huge + i * 64 * KiB);
+	assert_int_equal(hw_at(&vm, 1, DDW), old_huge);
+	assert_int_equal(ram_mapped(&vm), 256 + 1);
+	/* The same through INDIRECT with the bad page last. */
+	vm.list.n = 2;
+	vm.list.tces[0] = (16 * MiB) | R;
+	vm.list.tces[1] = (512 * MiB) | R;
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW + 16 * MiB, 0x200000, 2),
+			 TCE_H_TOO_HARD);
+	assert_int_equal(hw_at(&vm, 0, DDW + 16 * MiB), 0);
+	assert_int_equal(hw_at(&vm, 1, DDW + 16 * MiB), 0);
+	assert_int_equal(ram_mapped(&vm), 256 + 1);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, 0), TCE_H_SUCCESS);
+	assert_int_equal(ram_mapped(&vm), 0);
+	vm_teardown(&vm);
+}
+
+/* ---- concurrency: hypercalls, container map/unmap, lock-free translation, registrations ---- */
+
+enum { CONC_ROUNDS = 3000 };
+
+struct conc {
+	struct vm *vm;
+	struct tce_guest_view view;
+	uint64_t seed;
+	_Atomic unsigned *running;
+	uint64_t seen;
+};
+
+/* The guest maps and unmaps the first 512 MiB of the window. */
+static void *conc_guest(void *arg)
+{
+	struct conc *c = arg;
+	unsigned i;
+
+	for (i = 0; i < CONC_ROUNDS; i++) {
+		uint64_t e = test_rng(&c->seed) % 8192, ioba = DDW + e * 64 * KiB;
+		uint64_t gpa = (test_rng(&c->seed) % 8192) * 64 * KiB;
+
+		if (tce_h_put_tce(c->vm->g, LIOBN, ioba, gpa | R) != TCE_H_SUCCESS ||
+		    (i % 3 == 0 && tce_h_stuff_tce(c->vm->g, LIOBN, ioba & ~(UINT64_C(511) << 16), 0, 512) !=
+					   TCE_H_SUCCESS))
+			return (void *)1;
+	}
+	atomic_fetch_sub(c->running, 1);
+	return NULL;
+}
+
+/* VFIO maps and unmaps the second 512 MiB of the same window. */
+static void *conc_vfio(void *arg)
+{
+	struct conc *c = arg;
+	unsigned i;
+
+	for (i = 0; i < CONC_ROUNDS; i++) {
+		uint64_t e = 8192 + test_rng(&c->seed) % 8192, iova = DDW + e * 64 * KiB;
+		uint64_t ua = RAM_UA + (test_rng(&c->seed) % 8192) * 64 * KiB;
+
+		if (tce_container_map(c->vm->c[0], iova, 64 * KiB, ua, VFIO_DMA_MAP_FLAG_READ) ||
+		    (i % 2 && tce_container_unmap(c->vm->c[0], iova, 64 * KiB)))
+			return (void *)2;
+	}
+	atomic_fetch_sub(c->running, 1);
+	return NULL;
+}
+
+/* A device model translates through both tables without a lock. */
+static void *conc_translate(void *arg)
+{
+	struct conc *c = arg;
+	struct tce_table_view hw;
+
+	tce_table_get_view(tce_window_table(c->vm->w[0]), &hw);
+	while (atomic_load(c->running) > 0) {
+		uint64_t ioba = DDW + test_rng(&c->seed) % (1 * GiB);
+		struct tce_guest_xlate gx;
+		struct tce_translation hx;
+
+		if (!tce_guest_view_translate(&c->view, ioba, &gx) || !tce_table_view_translate(&hw, ioba, &hx))
+			return (void *)3;
+		c->seen += hx.perm != 0;
+	}
+	return NULL;
+}
+
+/* Registrations of another range churn the region tree (and its reclamation). */
+static void *conc_register(void *arg)
+{
+	struct conc *c = arg;
+
+	while (atomic_load(c->running) > 0) {
+		if (tce_prereg_register(c->vm->prereg, 2 * RAM_UA, 64 * KiB, NULL) ||
+		    tce_prereg_unregister(c->vm->prereg, 2 * RAM_UA, 64 * KiB))
+			return (void *)4;
+	}
+	return NULL;
+}
+
+static void test_concurrent_hypercalls_maps_translations(void **state)
+{
+	static const unsigned hw[2] = {16, 16};
+	void *(*const mains[4])(void *) = {conc_guest, conc_vfio, conc_translate, conc_register};
+	_Atomic unsigned running = 2;
+	struct conc c[4];
+	pthread_t threads[4];
+	struct vm vm;
+	unsigned t;
+
+	(void)state;
+	window_levels = 2;
+	vm_setup(&vm, 16, hw, 1, true);
+	window_levels = 1;
+	assert_int_equal(tce_hostmem_sim_map(vm.hm, 2 * RAM_UA, 64 * KiB, 16, 0), 0);
+	for (t = 0; t < 4; t++) {
+		c[t] = (struct conc){&vm, {0}, 77 + t, &running, 0};
+		assert_int_equal(tce_guest_get_view(vm.g, LIOBN, &c[t].view), 0);
+		assert_int_equal(pthread_create(&threads[t], NULL, mains[t], &c[t]), 0);
+	}
+	for (t = 0; t < 4; t++) {
+		void *ret;
+
+		assert_int_equal(pthread_join(threads[t], &ret), 0);
+		assert_int_equal((uintptr_t)ret, 0);
+	}
+	/* Everything either side mapped is counted exactly once. */
+	assert_int_equal(ram_mapped(&vm), tce_window_mapped(vm.w[0]));
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 8192), TCE_H_SUCCESS);
+	assert_int_equal(tce_container_unmap(vm.c[0], DDW + 512 * MiB, 512 * MiB), 0);
+	assert_int_equal(tce_window_mapped(vm.w[0]), 0);
+	assert_int_equal(ram_mapped(&vm), 0);
+	vm_teardown(&vm);
+}
+
 static void test_attach_rules(void **state)
 {
 	static const unsigned hw[2] = {16, 16};
@@ -347,6 +620,9 @@ int main(void)
 		cmocka_unit_test(test_missing_registration),
 		cmocka_unit_test(test_two_windows_all_or_nothing),
 		cmocka_unit_test(test_two_windows_both_updated),
+		cmocka_unit_test(test_fused_update_failures_change_nothing),
+		cmocka_unit_test(test_second_window_refuses_first_keeps_old),
+		cmocka_unit_test(test_concurrent_hypercalls_maps_translations),
 		cmocka_unit_test(test_indirect_zero_tce_not_counted),
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_refused_attach_changes_nothing),

@@ -50,7 +50,17 @@
  * QEMU's IOMMU notifiers do: the window-relative bus address of the page, the
  * gpa it now maps, the page mask and the permission.
  *
- * All functions are thread-safe: one lock per guest.
+ * Translation for device DMA has two forms: tce_guest_translate() takes the
+ * guest's lock; tce_guest_get_view() and the inline
+ * tce_guest_view_translate() let a device model translate every access with
+ * no call and no lock, at about the cost of its own flat array. A view stays
+ * valid until its table is removed (tce_guest_remove_table(), a PHB reset or
+ * a window removal, tce_guest_destroy()): the VMM drops its views first, as
+ * QEMU removes a table's memory region before freeing the table. The ABI
+ * commits to struct tce_guest_view and to the table's storage: 64 KiB pages of
+ * 8192 host-order TCEs, a NULL page reading as zeros.
+ *
+ * All functions are thread-safe: one lock per guest; views read without it.
  */
 #ifndef TCE_GUEST_H
 #define TCE_GUEST_H
@@ -174,6 +184,14 @@ struct tce_guest_xlate {
 	uint64_t gpa;       /**< guest page it maps */
 	uint64_t addr_mask; /**< 2^page_shift - 1 */
 	unsigned perm;      /**< permission bits of the TCE */
+};
+
+/** A table as the inline translation reads it (see the Concepts above). */
+struct tce_guest_view {
+	uint64_t *const *pages; /**< storage pages of 8192 TCEs each; NULL: all zero */
+	uint64_t offset;        /**< window start in IOMMU pages */
+	uint64_t size;          /**< entries */
+	unsigned page_shift;    /**< IOMMU page shift */
 };
 
 /** A table's state. */
@@ -379,6 +397,45 @@ TCE_EXPORT long tce_h_stuff_tce(struct tce_guest *guest, uint64_t liobn, uint64_
  */
 TCE_EXPORT int tce_guest_translate(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, unsigned access,
 			struct tce_guest_xlate *xlate);
+
+/**
+ * tce_guest_get_view() - a table's view for lock-free translation.
+ * @guest: a guest.
+ * @liobn: a table.
+ * @view: receives it; valid until the table is removed.
+ *
+ * Return: 0, or -ENOENT for an unknown LIOBN.
+ */
+TCE_EXPORT int tce_guest_get_view(struct tce_guest *guest, uint64_t liobn,
+				  struct tce_guest_view *view);
+
+/**
+ * tce_guest_view_translate() - tce_guest_translate() without the lock, inline.
+ * @view: a view from tce_guest_get_view().
+ * @ioba: the bus address.
+ * @xlate: receives the page, mask and permission (perm 0: no access).
+ *
+ * Return: true, or false for an address outside the window (@xlate untouched).
+ */
+static inline bool tce_guest_view_translate(const struct tce_guest_view *view, uint64_t ioba,
+					    struct tce_guest_xlate *xlate)
+{
+	uint64_t idx = (ioba >> view->page_shift) - view->offset, tce = 0;
+	uint64_t mask = (UINT64_C(1) << view->page_shift) - 1;
+	const uint64_t *page;
+
+	/* Below the window wraps to at least its size: one comparison covers both ends. */
+	if (idx >= view->size)
+		return false;
+	page = __atomic_load_n(&view->pages[idx >> 13], __ATOMIC_ACQUIRE);
+	if (page)
+		tce = __atomic_load_n(&page[idx & 8191], __ATOMIC_RELAXED);
+	xlate->iova = idx << view->page_shift;
+	xlate->gpa = tce & ~mask;
+	xlate->addr_mask = mask;
+	xlate->perm = (unsigned)(tce & TCE_PERM_MASK);
+	return true;
+}
 
 #ifdef __cplusplus
 }

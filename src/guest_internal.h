@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's state, shared by guest.c (tables, memslots, windows,
+ * translation) and hcall.c (the hypercalls and their profiles). Internal.
+ *
+ * Concepts: a guest table stores its TCEs in host order, in 64 KiB pages of
+ * 8192 entries allocated on the first non-zero write. Entries and page
+ * pointers are written under the guest's lock with atomic stores (pages
+ * published with release), so a device model may read them without the lock
+ * through a view (guest.h). Tables are kept sorted by LIOBN, behind a hint
+ * for the last one used; memslots sorted by guest address, behind a hint too.
+ */
+#ifndef TCE_GUEST_INTERNAL_H
+#define TCE_GUEST_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tce/guest.h"
+
+#define ENTRIES_PER_PAGE (TCE_GUEST_PAGE_BYTES / 8u)
+#define ENTRIES_PER_PAGE_SHIFT 13u
+
+struct memslot {
+	uint64_t gpa, size, ua;
+};
+
+struct gtable {
+	uint64_t liobn;
+	unsigned page_shift;
+	uint64_t offset, size;
+	uint64_t tce_pages;
+	uint64_t **pages;       /* published with release: readers of a view load them acquire */
+	uint64_t allocated_pages;
+	uint64_t charged;
+	struct tce_window *windows[TCE_GUEST_MAX_WINDOWS];
+	unsigned nwindows;
+};
+
+/* A table by LIOBN, for the sorted array. */
+struct table_ref {
+	uint64_t liobn;
+	struct gtable *table;
+};
+
+struct tce_guest {
+	pthread_mutex_t lock;
+	struct tce_guest_config cfg;
+	const struct tce_hcall_rules *rules;
+	struct memslot *slots;
+	size_t nslots, slots_cap, slot_hint;
+	struct table_ref *tables;
+	size_t ntables, tables_cap;
+	struct gtable *table_hint;
+	tce_guest_notify_fn notify;
+	void *notify_opaque;
+};
+
+/* The table of @liobn, or NULL (upper bits set, or unknown). Under the lock. */
+struct gtable *guest_find_table(struct tce_guest *g, uint64_t liobn);
+
+/* The ua of [gpa, gpa + len) when it lies in one memslot: 0, else -EFAULT. Under the lock. */
+int guest_gpa_to_ua(struct tce_guest *g, uint64_t gpa, uint64_t len, uint64_t *ua);
+
+static inline uint64_t guest_page_mask(const struct gtable *t)
+{
+	return (UINT64_C(1) << t->page_shift) - 1;
+}
+
+static inline uint64_t guest_entry_get(const struct gtable *t, uint64_t idx)
+{
+	const uint64_t *page = __atomic_load_n(&t->pages[idx >> ENTRIES_PER_PAGE_SHIFT], __ATOMIC_ACQUIRE);
+
+	return page ? __atomic_load_n(&page[idx & (ENTRIES_PER_PAGE - 1)], __ATOMIC_RELAXED) : 0;
+}
+
+/* Allocate the storage pages the non-zero values of [idx, idx + n) need: 0 or -ENOMEM. */
+int guest_entries_reserve(struct gtable *t, uint64_t idx, uint64_t n, const uint64_t *tces,
+			  uint64_t value);
+
+/* Store a value; its page exists when the value is non-zero (reserved). */
+void guest_entry_set(struct gtable *t, uint64_t idx, uint64_t tce);
+
+/* The window page of a guest TCE: its ua and permission (perm 0: none). 0, -EINVAL, -EFAULT. */
+int guest_tce_to_page(struct tce_guest *g, const struct gtable *t, uint64_t tce,
+		      struct tce_window_page *page);
+
+#endif /* TCE_GUEST_INTERNAL_H */
