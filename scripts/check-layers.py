@@ -22,7 +22,8 @@ MODULE_OF = {
     "alloc": "fault", "log2": "base", "range": "base", "charge": "account", "rcu": "base",
     "hostmem_backend": "hostmem", "hostmem_sim": "hostmem", "hostmem_process": "hostmem",
     "vfio_ioctl": "container", "hcall": "guest", "guest_internal": "guest",
-    "table_walk": "table", "prereg_fast": "prereg", "userview_fast": "userview", "trace_parse": "trace",
+    "table_walk": "table", "prereg_fast": "prereg", "userview_fast": "userview",
+    "window_update": "window", "prereg_tree": "prereg", "trace_parse": "trace",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Updating several windows at once (internal). See include/tce/window.h.
+ * The window's insides and its update engine (internal). See
+ * include/tce/window.h; window.c and window_update.c share this.
  *
  * Concepts: a guest table accelerated into hardware windows (guest.c) writes
  * the same bus range of every window on each hypercall. tce_window_update()
@@ -13,10 +14,41 @@
 #ifndef TCE_WINDOW_UPDATE_H
 #define TCE_WINDOW_UPDATE_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "tce/window.h"
+
+struct tce_window {
+	pthread_mutex_t lock;
+	_Atomic unsigned refs;
+	bool v2;
+	bool add_read_for_write;
+	struct tce_geometry geo;
+	uint64_t start;
+	struct tce_table *table;
+	struct tce_userview *uv;
+	struct tce_hostmem_pin **v1_pins; /* one per entry, allocated on first v1 map */
+	struct tce_hostmem *hostmem;
+	struct tce_account *account;
+	struct tce_prereg *prereg;
+	uint64_t table_charged;
+	uint64_t mapped;
+	uint64_t pinned_bytes;
+};
+
+/* Lock (or unlock) one or two windows, in address order so that two callers never deadlock. */
+void tce_window_lock_all(struct tce_window *const *windows, unsigned n, bool lock);
+
+/*
+ * Clear [index, index + n) of a window, skipping whole missing nodes and
+ * uncounting what the entries mapped; under its lock and in an RCU read
+ * section. The userview must have room for the cut (tce_userview_reserve()
+ * with no runs). Returns the entries that were mapped.
+ */
+int64_t tce_window_clear_locked(struct tce_window *w, uint64_t index, uint64_t n);
 
 /* How the list pages of a request get their address and permission. */
 enum tce_req_kind {
