@@ -2,7 +2,6 @@
 /*
  * Replay of QEMU sPAPR IOMMU trace logs. See include/tce/trace.h.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -13,8 +12,8 @@
 
 #include "tce/trace.h"
 #include "alloc.h"
+#include "trace_parse.h"
 
-#define MAX_LINE 1024
 #define MAX_PHBS 256
 /* A VIO table seen only through new_table: 4 GiB of 4 KiB pages from bus 0 (an assumption). */
 #define VIO_TABLE_ENTRIES (UINT64_C(1) << 20)
@@ -50,35 +49,6 @@ static const char *const event_names[TCE_TRACE_EVENT_COUNT] = {
 const char *tce_trace_event_name(enum tce_trace_event event)
 {
 	return (unsigned)event < TCE_TRACE_EVENT_COUNT ? event_names[event] : "unknown";
-}
-
-static enum tce_trace_event event_of(const char *name)
-{
-	static const struct {
-		const char *name;
-		enum tce_trace_event event;
-	} names[] = {
-		{"spapr_iommu_pci_put", TCE_TRACE_PUT},
-		{"spapr_iommu_put", TCE_TRACE_PUT},
-		{"spapr_iommu_pci_get", TCE_TRACE_GET},
-		{"spapr_iommu_get", TCE_TRACE_GET},
-		{"spapr_iommu_pci_indirect", TCE_TRACE_INDIRECT},
-		{"spapr_iommu_indirect", TCE_TRACE_INDIRECT},
-		{"spapr_iommu_pci_stuff", TCE_TRACE_STUFF},
-		{"spapr_iommu_stuff", TCE_TRACE_STUFF},
-		{"spapr_iommu_xlate", TCE_TRACE_XLATE},
-		{"spapr_iommu_new_table", TCE_TRACE_NEW_TABLE},
-		{"spapr_iommu_ddw_query", TCE_TRACE_DDW_QUERY},
-		{"spapr_iommu_ddw_create", TCE_TRACE_DDW_CREATE},
-		{"spapr_iommu_ddw_remove", TCE_TRACE_DDW_REMOVE},
-		{"spapr_iommu_ddw_reset", TCE_TRACE_DDW_RESET},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i].name) == 0)
-			return names[i].event;
-	return TCE_TRACE_OTHER;
 }
 
 static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
@@ -171,33 +141,39 @@ struct tce_phb *tce_replay_phb(struct tce_replay *replay, unsigned index)
 
 /* ---- recording ---- */
 
-/* Copy a NUL-terminated string into dst, cutting it to fit. */
-static void copy_cut(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
+/* The line being replayed: its text (not NUL-terminated) and number, for reports. */
+struct line_ref {
+	const char *text;
+	size_t len;
+	uint64_t no;
+};
 
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void keep_problem(struct tce_replay *r, const char *line, uint64_t line_no,
-			 const char *fmt, va_list ap)
+static void keep_problem(struct tce_replay *r, const struct line_ref *l, const char *fmt,
+			 va_list ap)
 {
 	struct tce_replay_problem *p;
+	size_t n, i;
 
 	if (r->nproblems == r->cfg.keep_problems)
 		return;
 	p = &r->problems[r->nproblems++];
-	p->line_no = line_no;
-	copy_cut(p->line, sizeof(p->line), line);
+	p->line_no = l->no;
+	n = l->len < sizeof(p->line) - 1 ? l->len : sizeof(p->line) - 1;
+	/* Printable ASCII only, so that any report (text or JSON) can show it as it is. */
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)l->text[i];
+
+		p->line[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	p->line[n] = '\0';
 	vsnprintf(p->what, sizeof(p->what), fmt, ap);
 }
 
 /* Count a comparison; on a mismatch keep it. Returns 0 matched, 1 mismatched. */
-static int verdict(struct tce_replay *r, enum tce_trace_event ev, const char *line, uint64_t line_no,
-		   bool ok, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int verdict(struct tce_replay *r, enum tce_trace_event ev, const struct line_ref *l,
+		   bool ok, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int verdict(struct tce_replay *r, enum tce_trace_event ev, const char *line, uint64_t line_no,
+static int verdict(struct tce_replay *r, enum tce_trace_event ev, const struct line_ref *l,
 		   bool ok, const char *fmt, ...)
 {
 	va_list ap;
@@ -209,78 +185,28 @@ static int verdict(struct tce_replay *r, enum tce_trace_event ev, const char *li
 	}
 	r->stats.mismatches++;
 	va_start(ap, fmt);
-	keep_problem(r, line, line_no, fmt, ap);
+	keep_problem(r, l, fmt, ap);
 	va_end(ap);
 	return 1;
 }
 
-static int unparsable(struct tce_replay *r, const char *line, uint64_t line_no, const char *why)
-{
-	struct tce_replay_problem *p;
+static void keep_problemf(struct tce_replay *r, const struct line_ref *l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
+static void keep_problemf(struct tce_replay *r, const struct line_ref *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	keep_problem(r, l, fmt, ap);
+	va_end(ap);
+}
+
+static int unparsable(struct tce_replay *r, const struct line_ref *l, const char *why)
+{
 	r->stats.unparsable++;
-	if (r->nproblems < r->cfg.keep_problems) {
-		p = &r->problems[r->nproblems++];
-		p->line_no = line_no;
-		copy_cut(p->line, sizeof(p->line), line);
-		snprintf(p->what, sizeof(p->what), "unparsable: %s", why);
-	}
+	keep_problemf(r, l, "unparsable: %s", why);
 	return -EINVAL;
-}
-
-/* ---- fields ---- */
-
-/* The value after "key" (which includes its '=' or ' '), at the start or after a space/comma. */
-static const char *find_key(const char *args, const char *key)
-{
-	const char *p = args;
-	size_t klen = strlen(key);
-
-	while ((p = strstr(p, key)) != NULL) {
-		if (p == args || p[-1] == ' ' || p[-1] == ',')
-			return p + klen;
-		p += klen;
-	}
-	return NULL;
-}
-
-/* Hex with or without 0x (QEMU's older format). */
-static bool parse_hex(const char *s, uint64_t *v, bool *had_prefix)
-{
-	char *end;
-
-	if (!s)
-		return false;
-	if (had_prefix)
-		*had_prefix = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	if (!isxdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 16);
-	return errno == 0 && (*end == '\0' || *end == ' ' || *end == ',');
-}
-
-static bool parse_dec(const char *s, int64_t *v)
-{
-	char *end;
-
-	if (!s || !(isdigit((unsigned char)*s) || *s == '-'))
-		return false;
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	return errno == 0 && (*end == '\0' || *end == ' ' || *end == ',');
-}
-
-static bool field_hex(const char *args, const char *key, uint64_t *v)
-{
-	return parse_hex(find_key(args, key), v, NULL);
-}
-
-static bool field_dec(const char *args, const char *key, int64_t *v)
-{
-	return parse_dec(find_key(args, key), v);
 }
 
 /* ---- model helpers ---- */
@@ -306,9 +232,10 @@ static void touch_liobn(struct tce_replay *r, uint64_t liobn)
 		phb_for_index(r, tce_liobn_phb(liobn));
 }
 
-static bool table_of(struct tce_replay *r, uint64_t liobn, struct tce_guest_table_info *info)
+/* The shape of a table (page shift, offset, size): the cheap view, not the full info. */
+static bool table_of(struct tce_replay *r, uint64_t liobn, struct tce_guest_view *view)
 {
-	return tce_guest_table_info(r->guest, liobn, info) == 0;
+	return tce_guest_get_view(r->guest, liobn, view) == 0;
 }
 
 static unsigned log2_exact(uint64_t v)
@@ -318,152 +245,122 @@ static unsigned log2_exact(uint64_t v)
 
 /* ---- events ---- */
 
-static int replay_put(struct tce_replay *r, const char *args, const char *line, uint64_t no)
+static int replay_put(struct tce_replay *r, const struct tce_trace_rec *t, const struct line_ref *l)
 {
-	uint64_t liobn, ioba, tce;
-	int64_t ret;
 	long rc;
 
-	if (!field_hex(args, "liobn=", &liobn) || !field_hex(args, "ioba=", &ioba) ||
-	    !field_hex(args, "tce=", &tce) || !field_dec(args, "ret=", &ret))
-		return unparsable(r, line, no, "put needs liobn, ioba, tce, ret");
-	touch_liobn(r, liobn);
-	rc = tce_h_put_tce(r->guest, liobn, ioba, tce);
-	return verdict(r, TCE_TRACE_PUT, line, no, rc == ret, "H_PUT_TCE returned %ld, trace says %" PRId64,
-		       rc, ret);
+	touch_liobn(r, t->liobn);
+	rc = tce_h_put_tce(r->guest, t->liobn, t->ioba, t->tce);
+	return verdict(r, TCE_TRACE_PUT, l, rc == t->ret,
+		       "H_PUT_TCE returned %ld, trace says %" PRId64, rc, t->ret);
 }
 
-static int replay_get(struct tce_replay *r, const char *args, const char *line, uint64_t no)
+static int replay_get(struct tce_replay *r, const struct tce_trace_rec *t, const struct line_ref *l)
 {
-	uint64_t liobn, ioba, tce, got = 0;
-	int64_t ret;
+	uint64_t got = 0;
 	long rc;
 
-	if (!field_hex(args, "liobn=", &liobn) || !field_hex(args, "ioba=", &ioba) ||
-	    !field_dec(args, "ret=", &ret) || !field_hex(args, "tce=", &tce))
-		return unparsable(r, line, no, "get needs liobn, ioba, ret, tce");
-	touch_liobn(r, liobn);
-	rc = tce_h_get_tce(r->guest, liobn, ioba, &got);
-	return verdict(r, TCE_TRACE_GET, line, no, rc == ret && (rc != TCE_H_SUCCESS || got == tce),
+	touch_liobn(r, t->liobn);
+	rc = tce_h_get_tce(r->guest, t->liobn, t->ioba, &got);
+	return verdict(r, TCE_TRACE_GET, l, rc == t->ret && (rc != TCE_H_SUCCESS || got == t->tce),
 		       "H_GET_TCE returned %ld tce=0x%" PRIx64 ", trace says %" PRId64 " tce=0x%" PRIx64,
-		       rc, got, ret, tce);
+		       rc, got, t->ret, t->tce);
 }
 
-static int replay_indirect(struct tce_replay *r, const char *args, const char *line, uint64_t no)
+static int replay_indirect(struct tce_replay *r, const struct tce_trace_rec *t,
+			   const struct line_ref *l)
 {
-	uint64_t liobn, ioba, list, last, tce_last, i, page;
-	struct tce_guest_table_info info;
-	int64_t ret;
+	uint64_t last = t->ioba_n, i, page;
+	struct tce_guest_view view;
 	long rc;
 
-	if (!field_hex(args, "liobn=", &liobn) || !field_hex(args, "ioba=", &ioba) ||
-	    !field_hex(args, "tcelist=", &list) || !field_hex(args, "iobaN=", &last) ||
-	    !field_hex(args, "tceN=", &tce_last) || !field_dec(args, "ret=", &ret))
-		return unparsable(r, line, no, "indirect needs liobn, ioba, tcelist, iobaN, tceN, ret");
-	touch_liobn(r, liobn);
-	if (ret != TCE_H_SUCCESS) {
+	touch_liobn(r, t->liobn);
+	if (t->ret != TCE_H_SUCCESS) {
 		r->stats.events[TCE_TRACE_INDIRECT].unverified++;
 		return 0;
 	}
-	if (!table_of(r, liobn, &info))
-		return verdict(r, TCE_TRACE_INDIRECT, line, no, false,
-			       "no table for liobn 0x%" PRIx64, liobn);
+	if (!table_of(r, t->liobn, &view))
+		return verdict(r, TCE_TRACE_INDIRECT, l, false, "no table for liobn 0x%" PRIx64,
+			       t->liobn);
 	if (last >= TCE_HCALL_MAX_COUNT)
-		return verdict(r, TCE_TRACE_INDIRECT, line, no, false,
+		return verdict(r, TCE_TRACE_INDIRECT, l, false,
 			       "iobaN=%" PRIu64 " means more than 512 entries", last);
 	/* Rebuild the list: physically contiguous pages ending at tceN. */
-	page = UINT64_C(1) << info.page_shift;
+	page = UINT64_C(1) << view.page_shift;
 	for (i = 0; i <= last; i++)
-		r->list[i] = tce_last - (last - i) * page;
-	r->list_gpa = list;
+		r->list[i] = t->tce_n - (last - i) * page;
+	r->list_gpa = t->tcelist;
 	r->list_n = last + 1;
-	rc = tce_h_put_tce_indirect(r->guest, liobn, ioba, list, last + 1);
+	rc = tce_h_put_tce_indirect(r->guest, t->liobn, t->ioba, t->tcelist, last + 1);
 	r->list_n = 0;
-	return verdict(r, TCE_TRACE_INDIRECT, line, no, rc == ret,
+	return verdict(r, TCE_TRACE_INDIRECT, l, rc == t->ret,
 		       "H_PUT_TCE_INDIRECT of %" PRIu64 " entries returned %ld, trace says %" PRId64,
-		       last + 1, rc, ret);
+		       last + 1, rc, t->ret);
 }
 
-static int replay_stuff(struct tce_replay *r, const char *args, const char *line, uint64_t no)
+static int replay_stuff(struct tce_replay *r, const struct tce_trace_rec *t,
+			const struct line_ref *l)
 {
-	uint64_t liobn, end, value;
-	struct tce_guest_table_info info;
-	int64_t npages, ret;
+	struct tce_guest_view view;
 	long rc;
 
-	if (!field_hex(args, "liobn=", &liobn) || !field_hex(args, "ioba=", &end) ||
-	    !field_hex(args, "tcevalue=", &value) || !field_dec(args, "npages=", &npages) ||
-	    !field_dec(args, "ret=", &ret))
-		return unparsable(r, line, no, "stuff needs liobn, ioba, tcevalue, npages, ret");
-	touch_liobn(r, liobn);
-	if (ret != TCE_H_SUCCESS || npages <= 0) {
+	touch_liobn(r, t->liobn);
+	if (t->ret != TCE_H_SUCCESS || t->npages <= 0) {
 		r->stats.events[TCE_TRACE_STUFF].unverified++;
 		return 0;
 	}
-	if (!table_of(r, liobn, &info))
-		return verdict(r, TCE_TRACE_STUFF, line, no, false, "no table for liobn 0x%" PRIx64,
-			       liobn);
+	if (!table_of(r, t->liobn, &view))
+		return verdict(r, TCE_TRACE_STUFF, l, false, "no table for liobn 0x%" PRIx64, t->liobn);
 	/* The logged ioba is just past the last page written. */
-	rc = tce_h_stuff_tce(r->guest, liobn, end - ((uint64_t)npages << info.page_shift), value,
-			     (uint64_t)npages);
-	return verdict(r, TCE_TRACE_STUFF, line, no, rc == ret,
-		       "H_STUFF_TCE of %" PRId64 " pages returned %ld, trace says %" PRId64, npages, rc,
-		       ret);
+	rc = tce_h_stuff_tce(r->guest, t->liobn, t->ioba - ((uint64_t)t->npages << view.page_shift),
+			     t->value, (uint64_t)t->npages);
+	return verdict(r, TCE_TRACE_STUFF, l, rc == t->ret,
+		       "H_STUFF_TCE of %" PRId64 " pages returned %ld, trace says %" PRId64, t->npages,
+		       rc, t->ret);
 }
 
-static int replay_xlate(struct tce_replay *r, const char *args, const char *line, uint64_t no)
+static int replay_xlate(struct tce_replay *r, const struct tce_trace_rec *t,
+			const struct line_ref *l)
 {
-	uint64_t liobn, rel, target, mask;
-	int64_t perm;
-	struct tce_guest_table_info info;
+	struct tce_guest_view view;
 	struct tce_guest_xlate x;
-	const char *p = find_key(args, "liobn="), *arrow;
-	bool new_format = false;
+	uint64_t got;
 	int rc;
 
-	if (!parse_hex(p, &liobn, &new_format) || !(p = strchr(p, ' ')) ||
-	    !parse_hex(p + 1, &rel, NULL) || !(arrow = strstr(p, " -> ")) ||
-	    !parse_hex(arrow + 4, &target, NULL) || !field_dec(args, "perm=", &perm) ||
-	    !field_hex(args, "mask=", &mask))
-		return unparsable(r, line, no, "xlate needs liobn, address -> address, perm, mask");
-	touch_liobn(r, liobn);
-	if (!table_of(r, liobn, &info))
-		return verdict(r, TCE_TRACE_XLATE, line, no, false, "no table for liobn 0x%" PRIx64,
-			       liobn);
-	rc = tce_guest_translate(r->guest, liobn, (info.offset << info.page_shift) + rel, 0, &x);
+	touch_liobn(r, t->liobn);
+	if (!table_of(r, t->liobn, &view))
+		return verdict(r, TCE_TRACE_XLATE, l, false, "no table for liobn 0x%" PRIx64, t->liobn);
+	rc = tce_guest_translate(r->guest, t->liobn, (view.offset << view.page_shift) + t->addr, 0, &x);
 	if (rc)
-		return verdict(r, TCE_TRACE_XLATE, line, no, false, "translate failed: %s",
-			       strerror(-rc));
+		return verdict(r, TCE_TRACE_XLATE, l, false, "translate failed: %s", strerror(-rc));
 	/* Current QEMU logs the translated page; older QEMU logged the window-relative page. */
-	return verdict(r, TCE_TRACE_XLATE, line, no,
-		       (new_format ? x.gpa : x.iova) == target && x.perm == (unsigned)perm &&
-			       (uint32_t)x.addr_mask == (uint32_t)mask,
+	got = t->new_format ? x.gpa : x.iova;
+	return verdict(r, TCE_TRACE_XLATE, l,
+		       got == t->target && x.perm == t->perm &&
+			       (uint32_t)x.addr_mask == (uint32_t)t->mask,
 		       "translated to 0x%" PRIx64 " perm=%u mask=0x%" PRIx32 ", trace says 0x%" PRIx64
-		       " perm=%" PRId64 " mask=0x%" PRIx64,
-		       new_format ? x.gpa : x.iova, x.perm, (uint32_t)x.addr_mask, target, perm, mask);
+		       " perm=%" PRIu64 " mask=0x%" PRIx64,
+		       got, x.perm, (uint32_t)x.addr_mask, t->target, t->perm, t->mask);
 }
 
-static int replay_new_table(struct tce_replay *r, const char *args, const char *line, uint64_t no)
+static int replay_new_table(struct tce_replay *r, const struct tce_trace_rec *t,
+			    const struct line_ref *l)
 {
-	struct tce_guest_table_info info;
-	uint64_t liobn;
+	struct tce_guest_view view;
 
-	if (!field_hex(args, "liobn=", &liobn))
-		return unparsable(r, line, no, "new_table needs liobn");
-	if (tce_liobn_is_pci(liobn)) {
-		struct tce_phb *phb = phb_for_index(r, tce_liobn_phb(liobn));
+	if (tce_liobn_is_pci(t->liobn)) {
+		struct tce_phb *phb = phb_for_index(r, tce_liobn_phb(t->liobn));
 
 		/* Window 0 is enabled by the PHB's reset; window 1 appears with ddw_create. */
-		if (tce_liobn_window(liobn) == 0)
-			return verdict(r, TCE_TRACE_NEW_TABLE, line, no,
-				       phb && table_of(r, liobn, &info),
-				       "the default window 0x%" PRIx64 " is not enabled", liobn);
+		if (tce_liobn_window(t->liobn) == 0)
+			return verdict(r, TCE_TRACE_NEW_TABLE, l, phb && table_of(r, t->liobn, &view),
+				       "the default window 0x%" PRIx64 " is not enabled", t->liobn);
 		return 0;
 	}
-	if (!table_of(r, liobn, &info) &&
-	    tce_guest_create_table(r->guest, liobn, 12, 0, VIO_TABLE_ENTRIES) != 0)
-		return verdict(r, TCE_TRACE_NEW_TABLE, line, no, false,
-			       "cannot create VIO table 0x%" PRIx64, liobn);
+	if (!table_of(r, t->liobn, &view) &&
+	    tce_guest_create_table(r->guest, t->liobn, 12, 0, VIO_TABLE_ENTRIES) != 0)
+		return verdict(r, TCE_TRACE_NEW_TABLE, l, false, "cannot create VIO table 0x%" PRIx64,
+			       t->liobn);
 	return 0;
 }
 
@@ -481,132 +378,87 @@ static struct tce_phb *phb_for_buid(struct tce_replay *r, uint64_t buid)
 	return phb_for_index(r, (unsigned)(buid - TCE_PHB_BUID_BASE));
 }
 
-static int replay_ddw(struct tce_replay *r, enum tce_trace_event ev, const char *args,
-		      const char *line, uint64_t no)
+static int replay_ddw(struct tce_replay *r, const struct tce_trace_rec *t, const struct line_ref *l)
 {
+	enum tce_trace_event ev = t->event;
 	uint32_t in[5] = {0}, out[6] = {0};
-	uint64_t buid = 0, cfg_addr = 0, liobn;
 	struct tce_phb *phb;
 	int status;
 
 	if (ev == TCE_TRACE_DDW_REMOVE) {
-		if (!field_hex(args, "liobn=", &liobn))
-			return unparsable(r, line, no, "ddw_remove needs liobn");
-		phb = tce_liobn_is_pci(liobn) ? phb_for_index(r, tce_liobn_phb(liobn)) : NULL;
-		in[0] = (uint32_t)liobn;
+		phb = tce_liobn_is_pci(t->liobn) ? phb_for_index(r, tce_liobn_phb(t->liobn)) : NULL;
+		in[0] = (uint32_t)t->liobn;
 		status = phb ? tce_phb_rtas(phb, TCE_RTAS_REMOVE_PE_DMA_WINDOW, 1, in, 1, out)
 			     : TCE_RTAS_PARAM_ERROR;
-		return verdict(r, ev, line, no, status == TCE_RTAS_SUCCESS,
+		return verdict(r, ev, l, status == TCE_RTAS_SUCCESS,
 			       "ibm,remove-pe-dma-window returned %d", status);
 	}
-	if (!field_hex(args, "buid=", &buid) || !field_hex(args, "addr=", &cfg_addr))
-		return unparsable(r, line, no, "ddw event needs buid and addr");
-	phb = phb_for_buid(r, buid);
+	phb = phb_for_buid(r, t->buid);
 	if (!phb)
-		return verdict(r, ev, line, no, false, "no PHB for buid 0x%" PRIx64, buid);
-	buid_args(buid, cfg_addr, in);
+		return verdict(r, ev, l, false, "no PHB for buid 0x%" PRIx64, t->buid);
+	buid_args(t->buid, t->cfg_addr, in);
 	switch (ev) {
-	case TCE_TRACE_DDW_QUERY: {
-		uint64_t max_size, mask;
-		const char *avail_end = strstr(args, " windows available");
-		const char *avail = avail_end;
-		int64_t windows;
-
-		while (avail && avail > args && isdigit((unsigned char)avail[-1]))
-			avail--;
-		if (!avail || !parse_dec(avail, &windows) ||
-		    !field_hex(args, "max window size=", &max_size) || !field_hex(args, "mask=", &mask))
-			return unparsable(r, line, no, "ddw_query needs windows, max window size, mask");
+	case TCE_TRACE_DDW_QUERY:
 		status = tce_phb_rtas(phb, TCE_RTAS_QUERY_PE_DMA_WINDOW, 3, in, 5, out);
-		return verdict(r, ev, line, no,
-			       status == TCE_RTAS_SUCCESS && out[1] == (uint64_t)windows &&
-				       out[2] == max_size && out[3] == mask,
+		return verdict(r, ev, l,
+			       status == TCE_RTAS_SUCCESS && out[1] == t->windows &&
+				       out[2] == t->max_size && out[3] == t->pgmask,
 			       "query returned %d, %" PRIu32 " windows, block 0x%" PRIx32
 			       ", mask 0x%" PRIx32,
 			       status, out[1], out[2], out[3]);
-	}
 	case TCE_TRACE_DDW_CREATE: {
-		uint64_t page, requested, start;
-		unsigned page_shift, window_shift;
+		unsigned page_shift = log2_exact(t->page_size), window_shift = log2_exact(t->requested);
 
-		if (!field_hex(args, "page size=", &page) || !field_hex(args, "requested=", &requested) ||
-		    !field_hex(args, "start addr=", &start) || !field_hex(args, "liobn=", &liobn))
-			return unparsable(r, line, no, "ddw_create needs page size, requested, start, liobn");
-		page_shift = log2_exact(page);
-		window_shift = log2_exact(requested);
 		if (page_shift > 63 || window_shift > 63)
-			return verdict(r, ev, line, no, false, "page or window size not a power of two");
+			return verdict(r, ev, l, false, "page or window size not a power of two");
 		in[3] = page_shift;
 		in[4] = window_shift;
 		status = tce_phb_rtas(phb, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, in, 4, out);
-		return verdict(r, ev, line, no,
-			       status == TCE_RTAS_SUCCESS && out[1] == liobn &&
-				       (((uint64_t)out[2] << 32) | out[3]) == start,
+		return verdict(r, ev, l,
+			       status == TCE_RTAS_SUCCESS && out[1] == t->liobn &&
+				       (((uint64_t)out[2] << 32) | out[3]) == t->start,
 			       "create returned %d, liobn 0x%" PRIx32 " at 0x%" PRIx64, status, out[1],
 			       ((uint64_t)out[2] << 32) | out[3]);
 	}
 	default: /* reset */
 		status = tce_phb_rtas(phb, TCE_RTAS_RESET_PE_DMA_WINDOW, 3, in, 1, out);
-		return verdict(r, ev, line, no, status == TCE_RTAS_SUCCESS,
+		return verdict(r, ev, l, status == TCE_RTAS_SUCCESS,
 			       "ibm,reset-pe-dma-window returned %d", status);
 	}
 }
 
 int tce_replay_line(struct tce_replay *replay, const char *line, size_t len, uint64_t line_no)
 {
-	char buf[MAX_LINE], name[64];
-	const char *p, *args;
-	enum tce_trace_event ev;
-	size_t n;
+	struct line_ref l = {line, len, line_no};
+	struct tce_trace_rec t;
+	int rc;
 
-	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
 	replay->stats.lines++;
-	if (len == 0)
-		return 0;
-	if (len >= sizeof(buf)) {
-		memcpy(buf, line, sizeof(buf) - 1);
-		buf[sizeof(buf) - 1] = '\0';
-		return unparsable(replay, buf, line_no, "line too long");
-	}
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	/* <tid>@<sec>.<usec>:<event> <args> */
-	p = buf;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (p == buf || *p++ != '@')
-		return unparsable(replay, buf, line_no, "no '<thread>@' prefix");
-	while (isdigit((unsigned char)*p) || *p == '.')
-		p++;
-	if (*p++ != ':')
-		return unparsable(replay, buf, line_no, "no ':' after the timestamp");
-	for (n = 0; (isalnum((unsigned char)p[n]) || p[n] == '_') && n + 1 < sizeof(name); n++)
-		name[n] = p[n];
-	name[n] = '\0';
-	if (n == 0 || (p[n] != ' ' && p[n] != '\0'))
-		return unparsable(replay, buf, line_no, "no event name");
-	args = p[n] ? p + n + 1 : p + n;
-	ev = event_of(name);
-	replay->stats.events[ev].seen++;
-	switch (ev) {
+	rc = tce_trace_parse(line, len, &t);
+	if (rc == 1)
+		return 0; /* empty */
+	if (t.event < TCE_TRACE_EVENT_COUNT)
+		replay->stats.events[t.event].seen++;
+	if (rc < 0)
+		return unparsable(replay, &l, t.why);
+	switch (t.event) {
 	case TCE_TRACE_PUT:
-		return replay_put(replay, args, buf, line_no);
+		return replay_put(replay, &t, &l);
 	case TCE_TRACE_GET:
-		return replay_get(replay, args, buf, line_no);
+		return replay_get(replay, &t, &l);
 	case TCE_TRACE_INDIRECT:
-		return replay_indirect(replay, args, buf, line_no);
+		return replay_indirect(replay, &t, &l);
 	case TCE_TRACE_STUFF:
-		return replay_stuff(replay, args, buf, line_no);
+		return replay_stuff(replay, &t, &l);
 	case TCE_TRACE_XLATE:
-		return replay_xlate(replay, args, buf, line_no);
+		return replay_xlate(replay, &t, &l);
 	case TCE_TRACE_NEW_TABLE:
-		return replay_new_table(replay, args, buf, line_no);
+		return replay_new_table(replay, &t, &l);
 	case TCE_TRACE_DDW_QUERY:
 	case TCE_TRACE_DDW_CREATE:
 	case TCE_TRACE_DDW_REMOVE:
 	case TCE_TRACE_DDW_RESET:
-		return replay_ddw(replay, ev, args, buf, line_no);
+		return replay_ddw(replay, &t, &l);
 	default:
 		return 0;
 	}

@@ -43,6 +43,39 @@ xz -dc "$A" | head -n 20000 >"$TMP/a.log"
 run 0 replay --no-progress "$TMP/a.log" "$D"
 expect "replay $TMP/a.log (profile qemu): 20000 lines"
 
+# The same trace as zstd, and xz through standard input: the same counts.
+xz -dc "$A" | zstd -q -c >"$TMP/a.zst"
+run 0 replay --json "$TMP/a.zst"
+expect '"checked":155552,'
+expect '"lines":179941,'
+run 0 replay --json - <"$A"
+expect '"checked":155552,'
+# Two xz streams and two zstd frames one after the other read as one file.
+xz -dc "$A" | head -n 1000 | xz -c >"$TMP/two.xz"
+xz -dc "$A" | sed -n '1001,3000p' | xz -c >>"$TMP/two.xz"
+xz -dc "$A" | head -n 1000 | zstd -q -c >"$TMP/two.zst"
+xz -dc "$A" | sed -n '1001,3000p' | zstd -q -c >>"$TMP/two.zst"
+for f in "$TMP/two.xz" "$TMP/two.zst"; do
+	run 0 replay --json "$f"
+	expect '"lines":3000,'
+done
+# A last line without its newline still counts; so does a 3 MiB line of another
+# event, which spans the reader's 1 MiB chunks.
+{ xz -dc "$A" | head -n 99; xz -dc "$A" | sed -n 100p | tr -d '\n'; } >"$TMP/nonl.log"
+run 0 replay --json "$TMP/nonl.log"
+expect '"lines":100,'
+{ xz -dc "$A" | head -n 50; printf '1@2.3:spapr_pci_msi_write '; head -c 3145728 /dev/zero | tr '\0' x; echo;
+  xz -dc "$A" | sed -n '51,100p'; } | zstd -q -c >"$TMP/long.zst"
+run 0 replay --json "$TMP/long.zst"
+expect '"lines":101,'
+# Truncated compressed data: the lines before the damage are read, the file fails.
+xz -dc "$A" | zstd -q -c | head -c 200000 >"$TMP/cut.zst"
+run 3 replay "$TMP/cut.zst"
+if grep -q "corrupt or truncated zstd data after line [1-9]" "$TMP/err"; then ok; else bad "cut.zst: $(cat "$TMP/err")"; fi
+head -c 300000 "$A" >"$TMP/cut.xz"
+run 3 replay "$TMP/cut.xz"
+if grep -q "corrupt or truncated xz data after line [1-9]" "$TMP/err"; then ok; else bad "cut.xz: $(cat "$TMP/err")"; fi
+
 # One recorded H_PUT_TCE return code changed: exit 1, that line reported.
 xz -dc "$A" | head -n 30000 >"$TMP/a30k.log"
 putline=$(grep -n -m1 spapr_iommu_pci_put "$TMP/a30k.log" | cut -d: -f1)

@@ -185,6 +185,103 @@ static void test_unparsable_lines(void **state)
 	assert_int_equal(tce_replay_create(&cfg, &r), -EINVAL);
 }
 
+/* What a strict reader refuses, and why it says so. */
+static void test_strict_fields(void **state)
+{
+	static const struct {
+		const char *line;
+		size_t len; /* 0: strlen */
+		const char *why;
+	} bad[] = {
+		{"1@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3 ret=0 extra", 0,
+		 "after the last field"},
+		{"1@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3 ret=0 ", 0,
+		 "after the last field"},
+		{"1@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x10000000000000000 tce=0x3 ret=0", 0,
+		 "missing or malformed"},
+		{"1@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3 ret=99999999999999999999",
+		 0, "missing or malformed"},
+		{"1@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3", 0,
+		 "missing or malformed"},
+		{"1@2.3:spapr_iommu_pci_put ioba=0x1000 liobn=0x80000000 tce=0x3 ret=0", 0,
+		 "missing or malformed"},
+		{"1@2.3:spapr_iommu_pci_put liobn=0x80000000  ioba=0x1000 tce=0x3 ret=0", 0,
+		 "missing or malformed"},
+		{"1@2.3:spapr_iommu_pci_put liobn=0x80000000\tioba=0x1000 tce=0x3 ret=0", 0,
+		 "control character"},
+		{"1@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x10\0 tce=0x3 ret=0", 64,
+		 "control character"},
+		{"1@2.3:spapr_iommu_xlate liobn=0x80000000 0x10 -> 0x0 perm=-1 mask=0xfff", 0,
+		 "missing or malformed"},
+		{"1@2.3:spapr_iommu_new_table liobn=0x80000000 table=ptr fd=-1", 0,
+		 "missing or malformed"},
+		{"@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3 ret=0", 0, "prefix"},
+		{"1@2.3:spapr-iommu pci_put", 0, "event name"},
+	};
+	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 20};
+	const struct tce_replay_problem *problems;
+	struct tce_replay_stats s;
+	struct tce_replay *r;
+	size_t i, n;
+
+	(void)state;
+	assert_int_equal(tce_replay_create(&cfg, &r), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t len = bad[i].len ? bad[i].len : strlen(bad[i].line);
+
+		assert_int_equal(tce_replay_line(r, bad[i].line, len, i + 1), -EINVAL);
+	}
+	n = tce_replay_problems(r, &problems);
+	assert_int_equal(n, sizeof(bad) / sizeof(bad[0]));
+	for (i = 0; i < n; i++) {
+		size_t j;
+
+		assert_int_equal(problems[i].line_no, i + 1);
+		assert_non_null(strstr(problems[i].what, bad[i].why));
+		/* Reports show printable ASCII only. */
+		for (j = 0; problems[i].line[j]; j++)
+			assert_true(problems[i].line[j] >= 0x20 && problems[i].line[j] < 0x7f);
+	}
+	assert_non_null(strstr(problems[7].line, "0x80000000?ioba"));
+	assert_non_null(strstr(problems[8].line, "ioba=0x10? tce"));
+	tce_replay_stats(r, &s);
+	assert_int_equal(s.unparsable, n);
+	assert_int_equal(s.events[TCE_TRACE_PUT].seen, 9); /* a put with bad fields is still a put */
+	tce_replay_destroy(r);
+}
+
+/* What it accepts: the VIO forms, the full 64-bit range, (nil), \r\n, other events as they are. */
+static void test_accepted_forms(void **state)
+{
+	static const char *const good[] = {
+		"1@2.3:spapr_iommu_new_table liobn=0x1 table=(nil) fd=-1\r\n",
+		"1@2.3:spapr_iommu_put liobn=0x1 ioba=0x1000 tce=0x8edf003 ret=0",
+		"1@2.3:spapr_iommu_get liobn=0x1 ioba=0x1000 ret=0 tce=0x8edf003",
+		"1@2.3:spapr_iommu_pci_put liobn=0x1 ioba=0xffffffffffffffff tce=0x3 ret=-4",
+		"1@2.3:spapr_iommu_stuff liobn=0x1 ioba=0x3000 tcevalue=0x0 npages=2 ret=0",
+		"1@2.3:spapr_iommu_get liobn=0x1 ioba=0x1000 ret=0 tce=0x0",
+	};
+	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 4};
+	struct tce_replay_stats s;
+	struct tce_replay *r;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tce_replay_create(&cfg, &r), 0);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(tce_replay_line(r, good[i], strlen(good[i]), i + 1), 0);
+	/* Other events are not read past their name: any bytes after it are QEMU's. */
+	assert_int_equal(tce_replay_line(r, "1@2.3:vfio_x a\0\tb", 17, 9), 0);
+	tce_replay_stats(r, &s);
+	assert_int_equal(s.unparsable, 0);
+	assert_int_equal(s.mismatches, 0);
+	assert_int_equal(s.events[TCE_TRACE_PUT].matched, 2);
+	assert_int_equal(s.events[TCE_TRACE_GET].matched, 2);
+	assert_int_equal(s.events[TCE_TRACE_STUFF].matched, 1);
+	assert_int_equal(s.events[TCE_TRACE_OTHER].seen, 1);
+	tce_replay_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +289,8 @@ int main(void)
 		cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_alterations_are_caught),
 		cmocka_unit_test(test_unparsable_lines),
+		cmocka_unit_test(test_strict_fields),
+		cmocka_unit_test(test_accepted_forms),
 	};
 
 	return cmocka_run_group_tests_name("trace", tests, NULL, NULL);

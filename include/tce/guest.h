@@ -202,7 +202,7 @@ struct tce_guest_table_info {
 	uint64_t size;            /**< entries */
 	uint64_t charged_bytes;   /**< stt_pages * 64 KiB */
 	uint64_t allocated_bytes; /**< 64 KiB pages of TCEs allocated so far */
-	uint64_t valid_entries;   /**< entries with a permission bit */
+	uint64_t valid_entries;   /**< entries with a permission bit (counted when asked) */
 	unsigned windows;         /**< hardware windows attached */
 };
 
@@ -301,6 +301,10 @@ TCE_EXPORT int tce_guest_reset_table(struct tce_guest *guest, uint64_t liobn);
  * @guest: a guest.
  * @liobn: a table.
  * @info: receives it.
+ *
+ * The valid entries are counted now (hypercalls keep no count): this reads
+ * every allocated storage page, so it is for reports, not hot paths; a
+ * table's shape alone comes from tce_guest_get_view().
  *
  * Return: 0, or -ENOENT.
  */

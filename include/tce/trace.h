@@ -77,7 +77,7 @@ struct tce_replay_stats {
 /** A mismatch or an unparsable line. */
 struct tce_replay_problem {
 	uint64_t line_no;
-	char line[256];   /**< the line (truncated) */
+	char line[256];   /**< the line (truncated; bytes outside printable ASCII become '?') */
 	char what[256];   /**< what differed, or why it does not parse */
 };
 

@@ -20,7 +20,7 @@
 
 static const char replay_help[] =
 	"Usage: tcectl replay [OPTIONS] FILE...\n"
-	"Replay QEMU trace logs (plain or .xz) of a ppc64 guest's IOMMU activity and check\n"
+	"Replay QEMU trace logs (plain, xz or zstd) of a ppc64 guest's IOMMU activity and check\n"
 	"every recorded hypercall return code, RTAS result and device translation.\n"
 	"\n"
 	"  --profile NAME       hypercall semantics: qemu (default: what QEMU did), kvm, papr\n"
@@ -43,6 +43,8 @@ struct replay_opts {
 struct file_result {
 	const char *path;
 	int read_error;
+	const char *format;  /* "plain", "xz" or "zstd" */
+	uint64_t lines_read; /* before a read error */
 	double seconds;
 	struct tce_replay_stats stats;
 	struct tce_replay *replay;
@@ -70,11 +72,12 @@ static int replay_file(const char *path, const struct replay_opts *opts, struct 
 	rc = tce_replay_create(&opts->cfg, &res->replay);
 	if (rc)
 		return rc;
-	rc = line_reader_open(path, &rd);
+	rc = line_reader_open(path, NULL, &rd);
 	if (rc) {
 		res->read_error = rc;
 		return rc;
 	}
+	res->format = line_reader_format(rd);
 	while ((rc = line_reader_next(rd, &line, &len)) == 1) {
 		line_no++;
 		tce_replay_line(res->replay, line, len, line_no);
@@ -85,6 +88,7 @@ static int replay_file(const char *path, const struct replay_opts *opts, struct 
 	if (opts->progress)
 		fprintf(stderr, "\r\033[K");
 	line_reader_close(rd);
+	res->lines_read = line_no;
 	res->seconds = now_s() - t0;
 	tce_replay_stats(res->replay, &res->stats);
 	if (rc < 0)
@@ -307,6 +311,13 @@ int tcectl_cmd_replay(int argc, char **argv)
 		struct file_result res;
 		int rc = replay_file(argv[i], &opts, &res);
 
+		if (res.read_error == -EILSEQ) {
+			fprintf(stderr, "tcectl replay: %s: corrupt or truncated %s data after line %"
+				PRIu64 "\n", argv[i], res.format, res.lines_read);
+			tce_replay_destroy(res.replay);
+			status = TCECTL_EXIT_FAIL;
+			continue;
+		}
 		if (res.read_error || (rc && !res.replay)) {
 			fprintf(stderr, "tcectl replay: %s: %s\n", argv[i],
 				strerror(-(res.read_error ? res.read_error : rc)));

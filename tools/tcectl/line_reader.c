@@ -1,45 +1,92 @@
 // SPDX-License-Identifier: MIT
 /*
- * tcectl — lines of a plain or xz-compressed file. See line_reader.h.
+ * tcectl — lines of a plain or compressed file, decompressed ahead by a
+ * second thread. See line_reader.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <lzma.h>
-
 #include "line_reader.h"
+#include "line_source.h"
+
+#define CHUNK_SIZE (1u << 20)
+#define RING 4 /* chunks decompressed ahead */
+
+struct chunk {
+	uint8_t *data;
+	size_t len;
+	int status; /* after these bytes: 0 more follow, 1 the end, or a negative errno */
+};
 
 struct line_reader {
 	FILE *file;
-	bool xz;
-	lzma_stream strm;
-	uint8_t in[1 << 16];
-	uint8_t out[1 << 16];
-	size_t out_pos, out_len;
-	bool eof;
-	char *line;
+	struct line_source *src;
+	/* The ring the decompression thread fills and the reader empties. */
+	struct chunk ring[RING];
+	unsigned nslots;          /* RING with a thread, 1 without */
+	bool threaded;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t filled, emptied;
+	unsigned head, tail, count; /* next to read, next to fill, filled (under lock) */
+	bool stop;                  /* close asks the thread to finish */
+	/* The reader's side. */
+	struct chunk *cur;          /* the chunk lines come from, or NULL */
+	size_t pos;                 /* next byte of cur */
+	int final;                  /* 0, or what every later call returns */
+	char *line;                 /* a line that spans two chunks, joined */
 	size_t line_cap;
-	uint64_t bytes; /* decompressed bytes handed out */
+	uint64_t bytes;
 };
 
-int line_reader_open(const char *path, struct line_reader **readerp)
+static void *decompress_ahead(void *arg)
 {
-	static const uint8_t xz_magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
+	struct line_reader *r = arg;
+	int status = 0;
+
+	while (status == 0) {
+		struct chunk *c;
+
+		pthread_mutex_lock(&r->lock);
+		while (r->count == r->nslots && !r->stop)
+			pthread_cond_wait(&r->emptied, &r->lock);
+		if (r->stop) {
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
+		c = &r->ring[r->tail];
+		pthread_mutex_unlock(&r->lock);
+
+		status = line_source_fill(r->src, c->data, CHUNK_SIZE, &c->len);
+		c->status = status;
+
+		pthread_mutex_lock(&r->lock);
+		r->tail = (r->tail + 1) % r->nslots;
+		r->count++;
+		pthread_cond_signal(&r->filled);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+int line_reader_open(const char *path, const struct line_reader_opts *opts,
+		     struct line_reader **readerp)
+{
 	struct line_reader *r = calloc(1, sizeof(*r));
-	uint8_t head[6];
 	struct stat st;
-	size_t got;
+	unsigned i;
+	int rc;
 
 	if (!r)
 		return -ENOMEM;
 	r->file = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!r->file) {
-		int rc = -errno;
-
+		rc = -errno;
 		free(r);
 		return rc;
 	}
@@ -47,23 +94,33 @@ int line_reader_open(const char *path, struct line_reader **readerp)
 		line_reader_close(r);
 		return -EISDIR;
 	}
-	got = fread(head, 1, sizeof(head), r->file);
-	r->xz = got == sizeof(head) && memcmp(head, xz_magic, sizeof(head)) == 0;
-	if (r->xz) {
-		lzma_stream init = LZMA_STREAM_INIT;
-
-		r->strm = init;
-		if (lzma_stream_decoder(&r->strm, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
-			r->xz = false;
+	rc = line_source_open(r->file, &r->src);
+	if (rc) {
+		line_reader_close(r);
+		return rc;
+	}
+	/* Plain text needs no helper: reading it costs less than handing it over. */
+	r->nslots = (opts && opts->no_thread) || strcmp(line_source_ops(r->src)->name, "plain") == 0
+			    ? 1 : RING;
+	for (i = 0; i < r->nslots; i++) {
+		r->ring[i].data = malloc(CHUNK_SIZE);
+		if (!r->ring[i].data) {
 			line_reader_close(r);
 			return -ENOMEM;
 		}
-		memcpy(r->in, head, got);
-		r->strm.next_in = r->in;
-		r->strm.avail_in = got;
-	} else {
-		memcpy(r->out, head, got);
-		r->out_len = got;
+	}
+	if (r->nslots > 1) {
+		pthread_mutex_init(&r->lock, NULL);
+		pthread_cond_init(&r->filled, NULL);
+		pthread_cond_init(&r->emptied, NULL);
+		/* Without a thread the reader decompresses itself, one chunk at a time. */
+		r->threaded = pthread_create(&r->thread, NULL, decompress_ahead, r) == 0;
+		if (!r->threaded) {
+			pthread_mutex_destroy(&r->lock);
+			pthread_cond_destroy(&r->filled);
+			pthread_cond_destroy(&r->emptied);
+			r->nslots = 1;
+		}
 	}
 	*readerp = r;
 	return 0;
@@ -71,19 +128,32 @@ int line_reader_open(const char *path, struct line_reader **readerp)
 
 void line_reader_close(struct line_reader *r)
 {
+	unsigned i;
+
 	if (!r)
 		return;
-	if (r->xz)
-		lzma_end(&r->strm);
+	if (r->threaded) {
+		pthread_mutex_lock(&r->lock);
+		r->stop = true;
+		pthread_cond_signal(&r->emptied);
+		pthread_mutex_unlock(&r->lock);
+		pthread_join(r->thread, NULL);
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->filled);
+		pthread_cond_destroy(&r->emptied);
+	}
+	line_source_close(r->src);
 	if (r->file && r->file != stdin)
 		fclose(r->file);
+	for (i = 0; i < RING; i++)
+		free(r->ring[i].data);
 	free(r->line);
 	free(r);
 }
 
 const char *line_reader_format(const struct line_reader *r)
 {
-	return r->xz ? "xz" : "plain";
+	return line_source_ops(r->src)->name;
 }
 
 uint64_t line_reader_bytes(const struct line_reader *r)
@@ -91,80 +161,92 @@ uint64_t line_reader_bytes(const struct line_reader *r)
 	return r->bytes;
 }
 
-/* Refill r->out; returns 0, 1 at the end, or a negative errno. */
-static int reader_fill(struct line_reader *r)
+/* Hand the current chunk back and take the next; its status if there is none. */
+static int next_chunk(struct line_reader *r)
 {
-	r->out_pos = 0;
-	r->out_len = 0;
-	if (!r->xz) {
-		r->out_len = fread(r->out, 1, sizeof(r->out), r->file);
-		if (r->out_len == 0)
-			return ferror(r->file) ? -EIO : 1;
+	if (r->cur && r->cur->status != 0)
+		return r->cur->status; /* the end, or the damage after its bytes */
+	if (!r->threaded) {
+		r->cur = &r->ring[0];
+		r->cur->status = line_source_fill(r->src, r->cur->data, CHUNK_SIZE, &r->cur->len);
+		r->pos = 0;
 		return 0;
 	}
-	while (r->out_len == 0 && !r->eof) {
-		lzma_ret ret;
-
-		if (r->strm.avail_in == 0 && !feof(r->file)) {
-			r->strm.next_in = r->in;
-			r->strm.avail_in = fread(r->in, 1, sizeof(r->in), r->file);
-			if (ferror(r->file))
-				return -EIO;
-		}
-		r->strm.next_out = r->out;
-		r->strm.avail_out = sizeof(r->out);
-		ret = lzma_code(&r->strm, feof(r->file) && r->strm.avail_in == 0 ? LZMA_FINISH : LZMA_RUN);
-		r->out_len = sizeof(r->out) - r->strm.avail_out;
-		if (ret == LZMA_STREAM_END)
-			r->eof = true;
-		else if (ret != LZMA_OK)
-			return r->out_len ? 0 : -EILSEQ;
+	pthread_mutex_lock(&r->lock);
+	if (r->cur) {
+		r->head = (r->head + 1) % r->nslots;
+		r->count--;
+		pthread_cond_signal(&r->emptied);
 	}
-	return r->out_len ? 0 : 1;
+	while (r->count == 0)
+		pthread_cond_wait(&r->filled, &r->lock);
+	r->cur = &r->ring[r->head];
+	pthread_mutex_unlock(&r->lock);
+	r->pos = 0;
+	return 0;
+}
+
+/* Append @n bytes to the joined line. */
+static int join(struct line_reader *r, size_t have, const uint8_t *data, size_t n)
+{
+	if (have + n > r->line_cap) {
+		size_t cap = r->line_cap ? r->line_cap : 256;
+		char *grown;
+
+		while (cap < have + n)
+			cap *= 2;
+		grown = realloc(r->line, cap);
+		if (!grown)
+			return -ENOMEM;
+		r->line = grown;
+		r->line_cap = cap;
+	}
+	memcpy(r->line + have, data, n);
+	return 0;
 }
 
 int line_reader_next(struct line_reader *r, const char **line, size_t *len)
 {
-	size_t n = 0;
+	size_t have = 0; /* bytes of this line already joined */
 
+	if (r->final)
+		return r->final < 0 ? r->final : 0;
 	for (;;) {
-		uint8_t *nl;
-		size_t chunk;
+		const uint8_t *data, *nl;
+		size_t avail, n;
 		int rc;
 
-		if (r->out_pos == r->out_len) {
-			rc = reader_fill(r);
-			if (rc < 0)
-				return rc;
-			if (rc == 1) {
-				if (n == 0)
-					return 0;
-				break;
+		if (!r->cur || r->pos == r->cur->len) {
+			rc = next_chunk(r);
+			if (rc) {
+				r->final = rc;
+				if (rc < 0 || have == 0)
+					return rc < 0 ? rc : 0;
+				*line = r->line; /* the last line had no newline */
+				*len = have;
+				return 1;
 			}
+			continue;
 		}
-		nl = memchr(r->out + r->out_pos, '\n', r->out_len - r->out_pos);
-		chunk = (nl ? (size_t)(nl - (r->out + r->out_pos)) : r->out_len - r->out_pos);
-		if (n + chunk + 1 > r->line_cap) {
-			size_t cap = r->line_cap ? r->line_cap * 2 : 256;
-			char *grown;
-
-			while (cap < n + chunk + 1)
-				cap *= 2;
-			grown = realloc(r->line, cap);
-			if (!grown)
-				return -ENOMEM;
-			r->line = grown;
-			r->line_cap = cap;
+		data = r->cur->data + r->pos;
+		avail = r->cur->len - r->pos;
+		nl = memchr(data, '\n', avail);
+		n = nl ? (size_t)(nl - data) : avail;
+		r->pos += n + (nl ? 1 : 0);
+		r->bytes += n + (nl ? 1 : 0);
+		if (nl && have == 0) {
+			*line = (const char *)data; /* the whole line inside this chunk */
+			*len = n;
+			return 1;
 		}
-		memcpy(r->line + n, r->out + r->out_pos, chunk);
-		n += chunk;
-		r->out_pos += chunk + (nl ? 1 : 0);
-		r->bytes += chunk + (nl ? 1 : 0);
-		if (nl)
-			break;
+		rc = join(r, have, data, n);
+		if (rc)
+			return rc;
+		have += n;
+		if (nl) {
+			*line = r->line;
+			*len = have;
+			return 1;
+		}
 	}
-	r->line[n] = '\0';
-	*line = r->line;
-	*len = n;
-	return 1;
 }
