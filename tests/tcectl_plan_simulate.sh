@@ -86,6 +86,10 @@ expect '"balanced":true'
 expect '"pinned_bytes":0,'
 expect '"ok":true'
 expect '"name":"map/unmap churn"'
+# Rates per hardware entry: 2 PHBs map 16 GiB each in 16 MiB guest pages (2048
+# entries), which the 64 KiB host windows hold as 524288 hardware entries.
+if tr -d ' \n' <"$TMP/out" | grep -q '"name":"mapRAM(INDIRECT)","operations":4,"entries":2048,"hardware_entries":524288,'; then ok; else bad "map RAM counts: $(head -c 900 "$TMP/out")"; fi
+if tr -d ' \n' <"$TMP/out" | grep -q '"name":"map/unmapchurn","operations":1000,"entries":1000,"hardware_entries":1000,'; then ok; else bad "churn counts"; fi
 # A scenario file: huge pages, extents, hotplug headroom.
 run 0 simulate "$EX/scenario-hugepages.json"
 expect "8 GiB guest on 16 MiB pages, 1 PHB"

@@ -24,10 +24,11 @@ static const char simulate_help[] =
 	"default windows, the guest's DDW query and create, map all RAM with\n"
 	"H_PUT_TCE_INDIRECT, device DMA through translation, map/unmap churn in the\n"
 	"default window, then unmap, remove windows, unregister and detach. Each phase\n"
-	"prints its locked memory by category, bytes allocated against bytes charged and\n"
-	"its operation rate; the run ends by checking that the ledger balances and no\n"
-	"page is pinned. Without a scenario: 16 GiB guest, 2 PHBs with one VFIO group\n"
-	"each, KVM acceleration on (docs/scenarios.md). VM flags as for tcectl plan.\n"
+	"prints its calls and the hardware TCE entries they became with both rates, its\n"
+	"locked memory by category and bytes allocated against charged; the run ends by\n"
+	"checking that the ledger balances and no page is pinned. Without a scenario:\n"
+	"16 GiB guest, 2 PHBs with one VFIO group each, KVM acceleration on\n"
+	"(docs/scenarios.md). VM flags as for tcectl plan.\n"
 	"\n"
 	"  --dma-accesses N   device DMA accesses to translate (default 200000)\n"
 	"  --churn N          map+unmap pairs in the default window (default 100000)\n"
@@ -112,10 +113,36 @@ static void progress(struct sim *s, const char *what, uint64_t done, uint64_t to
 		fprintf(stderr, "\r\033[K");
 }
 
-/* Print (or record) one phase: locked memory, allocated against charged, rate. */
-static void phase_report(void *ctx, struct vm *vm, const char *name, uint64_t ops)
+/* Calls (or entries) per second. */
+static double per_s(uint64_t n, double secs)
 {
-	struct sim *s = ctx;
+	return secs > 0 ? (double)n / secs : 0.0;
+}
+
+/*
+ * The hardware (host) TCE entries that @entries guest entries of PHB @p's
+ * window @slot become: one guest page covers 2^(guest - host shift) host
+ * pages, and there are none without a host window (emulated devices only).
+ */
+static uint64_t hw_entries(const struct vm *vm, unsigned p, unsigned slot, uint64_t entries)
+{
+	unsigned guest_shift = slot ? vm->ddw_page_shift[p] : 12;
+	unsigned host_shift;
+
+	if (!vm->hw[p][slot])
+		return 0;
+	host_shift = tce_window_geometry(vm->hw[p][slot])->page_shift;
+	return guest_shift > host_shift ? entries << (guest_shift - host_shift) : entries;
+}
+
+/*
+ * Print (or record) one phase: its calls, the guest TCE entries they covered
+ * and the hardware entries those became, with the rates per call and per
+ * hardware entry; its locked memory, allocated against charged.
+ */
+static void phase_counts(struct sim *s, struct vm *vm, const char *name, uint64_t calls,
+			 uint64_t entries, uint64_t hw)
+{
 	double secs = now_s() - s->t0;
 	struct vm_locked l;
 	struct usage u;
@@ -128,9 +155,12 @@ static void phase_report(void *ctx, struct vm *vm, const char *name, uint64_t op
 		json_object *alloc = json_object_new_object();
 
 		json_object_object_add(ph, "name", json_object_new_string(name));
-		json_object_object_add(ph, "operations", json_object_new_uint64(ops));
+		json_object_object_add(ph, "operations", json_object_new_uint64(calls));
+		json_object_object_add(ph, "entries", json_object_new_uint64(entries));
+		json_object_object_add(ph, "hardware_entries", json_object_new_uint64(hw));
 		json_object_object_add(ph, "seconds", json_object_new_double(secs));
-		json_object_object_add(ph, "rate", json_object_new_double(secs > 0 ? (double)ops / secs : 0));
+		json_object_object_add(ph, "rate", json_object_new_double(per_s(calls, secs)));
+		json_object_object_add(ph, "hardware_entry_rate", json_object_new_double(per_s(hw, secs)));
 		json_object_object_add(ph, "locked", vm_locked_json(&l));
 		json_object_object_add(alloc, "host_tables_allocated", json_object_new_uint64(u.table_alloc));
 		json_object_object_add(alloc, "host_tables_charged", json_object_new_uint64(u.table_charged));
@@ -141,14 +171,17 @@ static void phase_report(void *ctx, struct vm *vm, const char *name, uint64_t op
 		json_object_object_add(ph, "memory", alloc);
 		json_object_array_add(s->phases, ph);
 	} else {
-		printf("%-28s %10" PRIu64 " ops %12.0f ops/s   locked %s (RAM %s, tables %s, views %s, guest %s)\n",
-		       name, ops, secs > 0 ? (double)ops / secs : 0.0,
+		printf("%-24s %9" PRIu64 " calls %11.0f calls/s", name, calls, per_s(calls, secs));
+		if (entries)
+			printf("   %" PRIu64 " guest entries -> %" PRIu64 " hardware, %.0f hw entries/s",
+			       entries, hw, per_s(hw, secs));
+		printf("\n%-24s locked %s (RAM %s, tables %s, views %s, guest %s)\n", "",
 		       tcectl_format_bytes(l.total, b1, sizeof(b1)),
 		       tcectl_format_bytes(l.registered, b2, sizeof(b2)),
 		       tcectl_format_bytes(l.tables, b3, sizeof(b3)),
 		       tcectl_format_bytes(l.userviews, b4, sizeof(b4)),
 		       tcectl_format_bytes(l.guest_views, b5, sizeof(b5)));
-		printf("%-28s allocated/charged: tables %s/%s, views %s/%s, guest views %s/%s\n", "",
+		printf("%-24s allocated/charged: tables %s/%s, views %s/%s, guest views %s/%s\n", "",
 		       tcectl_format_bytes(u.table_alloc, b1, sizeof(b1)),
 		       tcectl_format_bytes(u.table_charged, b2, sizeof(b2)),
 		       tcectl_format_bytes(u.view_alloc, b3, sizeof(b3)),
@@ -159,8 +192,15 @@ static void phase_report(void *ctx, struct vm *vm, const char *name, uint64_t op
 	s->t0 = now_s();
 }
 
+/* vm_build()'s phases write no entries. */
+static void phase_report(void *ctx, struct vm *vm, const char *name, uint64_t calls,
+			 uint64_t entries)
+{
+	phase_counts(ctx, vm, name, calls, entries, 0);
+}
+
 /* Map all boot RAM 1:1 into each PHB's DDW with H_PUT_TCE_INDIRECT, 512 TCEs a call. */
-static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops)
+static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *entries, uint64_t *hw)
 {
 	unsigned p, i;
 
@@ -183,6 +223,8 @@ static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops)
 				return -EIO;
 			}
 			(*ops)++;
+			*entries += vm->list_n;
+			*hw += hw_entries(vm, p, 1, vm->list_n);
 		}
 	}
 	return 0;
@@ -192,7 +234,7 @@ static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops)
  * Device DMA: emulated devices translate through the guest's tables, VFIO
  * devices through the host's; both must agree with guest RAM's host pages.
  */
-static int device_dma(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *faults)
+static int device_dma(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *hw, uint64_t *faults)
 {
 	uint64_t i, ddw_bytes = vm->desc.ram, n = s->dma_accesses;
 
@@ -225,6 +267,7 @@ static int device_dma(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *fau
 					 ioba);
 				return -EIO;
 			}
+			(*hw)++;
 		}
 		progress(s, "device DMA", i + 1, n);
 	}
@@ -233,7 +276,7 @@ static int device_dma(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *fau
 }
 
 /* Per-packet style mapping in the default window: map a page, then unmap it. */
-static int churn(struct sim *s, struct vm *vm, uint64_t *ops)
+static int churn(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *hw)
 {
 	uint64_t i, n = s->churn;
 
@@ -250,6 +293,7 @@ static int churn(struct sim *s, struct vm *vm, uint64_t *ops)
 				 ioba, rc);
 			return -EIO;
 		}
+		*hw += 2 * hw_entries(vm, p, 0, 1);
 		progress(s, "map/unmap churn", i + 1, n);
 	}
 	*ops = 2 * n;
@@ -257,7 +301,7 @@ static int churn(struct sim *s, struct vm *vm, uint64_t *ops)
 }
 
 /* Clear every DDW mapping with H_STUFF_TCE, 512 pages a call. */
-static int unmap_all(struct sim *s, struct vm *vm, uint64_t *ops)
+static int unmap_all(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *entries, uint64_t *hw)
 {
 	uint64_t done;
 	unsigned p;
@@ -275,6 +319,8 @@ static int unmap_all(struct sim *s, struct vm *vm, uint64_t *ops)
 				return -EIO;
 			}
 			(*ops)++;
+			*entries += n;
+			*hw += hw_entries(vm, p, 1, n);
 		}
 	}
 	return 0;
@@ -348,7 +394,7 @@ int tcectl_cmd_simulate(int argc, char **argv)
 	struct vm_desc desc;
 	struct vm vm;
 	struct vm_final fin;
-	uint64_t ops = 0, faults = 0;
+	uint64_t ops = 0, entries = 0, hw = 0, faults = 0;
 	int rc, torn;
 	char b1[32], b2[32];
 
@@ -370,25 +416,28 @@ int tcectl_cmd_simulate(int argc, char **argv)
 	if (rc)
 		snprintf(s.error, sizeof(s.error), "%s", vm.error);
 	if (rc == 0 && desc.guest_ddw) {
-		rc = map_ram(&s, &vm, &ops);
+		ops = entries = hw = 0;
+		rc = map_ram(&s, &vm, &ops, &entries, &hw);
 		if (rc == 0)
-			phase_report(&s, &vm, "map RAM (INDIRECT)", ops);
+			phase_counts(&s, &vm, "map RAM (INDIRECT)", ops, entries, hw);
 	}
 	if (rc == 0) {
-		rc = device_dma(&s, &vm, &ops, &faults);
+		hw = 0;
+		rc = device_dma(&s, &vm, &ops, &hw, &faults);
 		if (rc == 0)
-			phase_report(&s, &vm, "device DMA (translate)", ops);
+			phase_counts(&s, &vm, "device DMA (translate)", ops, ops, hw);
 	}
 	if (rc == 0) {
-		rc = churn(&s, &vm, &ops);
+		hw = 0;
+		rc = churn(&s, &vm, &ops, &hw);
 		if (rc == 0)
-			phase_report(&s, &vm, "map/unmap churn", ops);
+			phase_counts(&s, &vm, "map/unmap churn", ops, ops, hw);
 	}
 	if (rc == 0) {
-		ops = 0;
-		rc = unmap_all(&s, &vm, &ops);
+		ops = entries = hw = 0;
+		rc = unmap_all(&s, &vm, &ops, &entries, &hw);
 		if (rc == 0)
-			phase_report(&s, &vm, "unmap (STUFF)", ops);
+			phase_counts(&s, &vm, "unmap (STUFF)", ops, entries, hw);
 	}
 	if (rc == 0 && vm.notify_failures) {
 		snprintf(s.error, sizeof(s.error),
@@ -398,7 +447,7 @@ int tcectl_cmd_simulate(int argc, char **argv)
 	}
 	torn = vm_teardown(&vm, &fin);
 	if (!s.json && rc == 0)
-		printf("%-28s %10u ops   remove windows, unregister, detach\n", "teardown", desc.nphbs);
+		printf("%-24s %9u calls   remove windows, unregister, detach\n", "teardown", desc.nphbs);
 	if (s.json) {
 		json_object *top = json_object_new_object(), *final = json_object_new_object();
 

@@ -282,7 +282,7 @@ int vm_build(struct vm *vm, const struct vm_desc *desc, vm_phase_fn phase, void 
 			return rc;
 	}
 	if (phase)
-		phase(ctx, vm, "register RAM", desc->nphbs);
+		phase(ctx, vm, "register RAM", desc->nphbs, 0);
 	for (p = 0; p < desc->nphbs; p++) {
 		if (vm->c[p]) {
 			rc = host_window(vm, p, 0, 12, UINT64_C(1) << 30);
@@ -291,14 +291,14 @@ int vm_build(struct vm *vm, const struct vm_desc *desc, vm_phase_fn phase, void 
 		}
 	}
 	if (phase)
-		phase(ctx, vm, "default windows", desc->nphbs);
+		phase(ctx, vm, "default windows", desc->nphbs, 0);
 	for (p = 0; desc->guest_ddw && p < desc->nphbs; p++) {
 		rc = guest_ddw(vm, p);
 		if (rc)
 			return rc;
 	}
 	if (phase && desc->guest_ddw)
-		phase(ctx, vm, "DDW query and create", 2 * desc->nphbs);
+		phase(ctx, vm, "DDW query and create", 2 * desc->nphbs, 0);
 	return 0;
 }
 

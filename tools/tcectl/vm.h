@@ -79,8 +79,12 @@ void vm_desc_default(struct vm_desc *desc);
 /* Check a description; on error write a message naming the field into @err. */
 int vm_desc_check(const struct vm_desc *desc, char *err, size_t err_size);
 
-/* Called after each phase of vm_build(): its name and how many operations it made. */
-typedef void (*vm_phase_fn)(void *ctx, struct vm *vm, const char *phase, uint64_t ops);
+/*
+ * Called after each phase of vm_build(): its name, how many calls it made and
+ * how many TCE entries those calls covered (0 when the phase writes none).
+ */
+typedef void (*vm_phase_fn)(void *ctx, struct vm *vm, const char *phase, uint64_t calls,
+			    uint64_t entries);
 
 /*
  * Build the VM up to (and including) the guest's DDWs, in three phases:
