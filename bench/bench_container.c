@@ -7,33 +7,29 @@
  *    levels, in MAP_DMA calls of `--chunk` bytes, then unmaps it; pages per
  *    second for each, against the same loop writing a flat array of TCEs (what
  *    one store per page costs), in the same run.
+ *    Each round maps and unmaps the whole guest several times and runs the
+ *    baseline as often; the best round of each is kept.
  * 2. Memory: a guest that maps all its RAM contiguously, with a mirror and
  *    with an extents userview: bytes charged and allocated.
+ * 3. Memory against use: a 4 GiB window of 4 KiB pages (2 and 3 levels) where
+ *    a fraction of the entries is mapped in runs of a given length at random
+ *    places: what the table allocates against what it is charged, and what a
+ *    mirror and an extents userview allocate.
  *
- * Usage: bench_container [--chunk BYTES]
+ * Usage: bench_container [--chunk BYTES] [--rounds N]
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_common.h"
 #include "tce/container.h"
 
-#define MiB (UINT64_C(1) << 20)
-#define GiB (UINT64_C(1) << 30)
 #define RAM_UA (UINT64_C(1) << 40)
 #define RAM (4 * GiB)
 
-static volatile uint64_t sink;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static unsigned rounds = 7;
 
 struct setup {
 	struct tce_hostmem *hm;
@@ -70,13 +66,29 @@ static void teardown(struct setup *s)
 	tce_hostmem_destroy(s->hm);
 }
 
+/* The baseline: one store of a computed TCE per page. */
+__attribute__((noinline)) static double flat_pass(uint64_t *flat, uint64_t pages, unsigned ps,
+						  unsigned reps)
+{
+	double t0 = bench_now_ns();
+	unsigned r;
+	uint64_t i;
+
+	for (r = 0; r < reps; r++) {
+		for (i = 0; i < pages; i++)
+			flat[i] = ((UINT64_C(0x100000000) + (i << ps)) | 3) + r;
+		__asm__ volatile("" ::: "memory"); /* every pass is done, none folded */
+	}
+	bench_sink = flat[pages - 1];
+	return bench_now_ns() - t0;
+}
+
 static int bench_throughput(unsigned ps, unsigned levels, uint64_t chunk)
 {
 	struct setup s;
-	uint64_t start, off, pages = RAM >> ps, *flat = calloc(pages, sizeof(uint64_t)), i;
-	double t0, map_s, unmap_s, flat_s;
-	uint64_t rounds, r;
-	int reps;
+	uint64_t start, off, pages = RAM >> ps, *flat = calloc(pages, sizeof(uint64_t));
+	double map_ns = 1e30, unmap_ns = 1e30, flat_ns = 1e30, t0, tm, tu;
+	unsigned r, rep, reps;
 
 	if (!flat || setup(&s, ps == 24 ? 24 : 16, TCE_USERVIEW_MIRROR) ||
 	    tce_container_create_window(s.c, ps, RAM, levels, &start))
@@ -87,35 +99,31 @@ static int bench_throughput(unsigned ps, unsigned levels, uint64_t chunk)
 	for (off = 0; off < RAM; off += chunk)
 		tce_container_map(s.c, start + off, chunk, RAM_UA + off, VFIO_DMA_MAP_FLAG_READ);
 	tce_container_unmap(s.c, start, RAM);
-
-	/* Enough map/unmap rounds to cover about a million pages. */
-	rounds = pages >= (UINT64_C(1) << 20) ? 1 : (UINT64_C(1) << 20) / pages;
-	map_s = unmap_s = 0;
+	/* About 64 Ki pages per round. */
+	reps = pages >= 65536 ? 1 : (unsigned)(65536 / pages);
 	for (r = 0; r < rounds; r++) {
-		t0 = now_s();
-		for (off = 0; off < RAM; off += chunk)
-			if (tce_container_map(s.c, start + off, chunk, RAM_UA + off,
-					      VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
-				return 1;
-		map_s += now_s() - t0;
-		t0 = now_s();
-		for (off = 0; off < RAM; off += chunk)
-			if (tce_container_unmap(s.c, start + off, chunk))
-				return 1;
-		unmap_s += now_s() - t0;
+		flat_ns = bench_best(flat_ns, flat_pass(flat, pages, ps, reps));
+		tm = tu = 0;
+		for (rep = 0; rep < reps; rep++) {
+			t0 = bench_now_ns();
+			for (off = 0; off < RAM; off += chunk)
+				if (tce_container_map(s.c, start + off, chunk, RAM_UA + off,
+						      VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
+					return 1;
+			tm += bench_now_ns() - t0;
+			t0 = bench_now_ns();
+			for (off = 0; off < RAM; off += chunk)
+				if (tce_container_unmap(s.c, start + off, chunk))
+					return 1;
+			tu += bench_now_ns() - t0;
+		}
+		map_ns = bench_best(map_ns, tm);
+		unmap_ns = bench_best(unmap_ns, tu);
 	}
-	map_s /= (double)rounds;
-	unmap_s /= (double)rounds;
-	/* Baseline: one store of a computed TCE per page, 5 times for a stable figure. */
-	t0 = now_s();
-	for (reps = 0; reps < 5; reps++)
-		for (i = 0; i < pages; i++)
-			flat[i] = ((UINT64_C(0x100000000) + (i << ps)) | 3) + (uint64_t)reps;
-	flat_s = (now_s() - t0) / 5;
-	sink = flat[pages - 1];
+	pages *= reps;
 	printf("%-9u %-6u %10" PRIu64 " %14.0f %14.0f %14.0f %9.1fx %9.1fx\n", 1u << (ps - 10), levels,
-	       pages, (double)pages / map_s, (double)pages / unmap_s, (double)pages / flat_s,
-	       map_s / flat_s, unmap_s / flat_s);
+	       pages / reps, pages / map_ns * 1e9, pages / unmap_ns * 1e9, pages / flat_ns * 1e9,
+	       map_ns / flat_ns, unmap_ns / flat_ns);
 	free(flat);
 	teardown(&s);
 	return 0;
@@ -142,15 +150,58 @@ static int bench_memory(enum tce_userview_kind kind, unsigned ps, unsigned level
 	return 0;
 }
 
+/* Map @fraction_pct % of a 4 GiB window of 4 KiB pages in runs of @run pages at random places. */
+static int bench_use(unsigned levels, unsigned fraction_pct, uint64_t run)
+{
+	static const enum tce_userview_kind kinds[2] = {TCE_USERVIEW_MIRROR, TCE_USERVIEW_EXTENTS};
+	struct tce_window_usage usage[2];
+	uint64_t entries = RAM >> 12, runs = entries / run, want = entries * fraction_pct / 100 / run;
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		uint64_t rng = 0x9e3779b97f4a7c15u, done = 0, start, i;
+		uint8_t *used = calloc(runs, 1);
+		struct tce_window *w;
+		struct setup s;
+
+		if (!used || setup(&s, 16, kinds[k]) ||
+		    tce_container_create_window(s.c, 12, RAM, levels, &start))
+			return 1;
+		/* Distinct random run slots (the same ones for both userviews). */
+		while (done < want) {
+			i = bench_rng(&rng) % runs;
+			if (used[i])
+				continue;
+			used[i] = 1;
+			done++;
+			if (tce_container_map(s.c, start + (i * run << 12), run << 12,
+					      RAM_UA + (i * run << 12), VFIO_DMA_MAP_FLAG_READ))
+				return 1;
+		}
+		w = tce_container_window(s.c, start);
+		tce_window_usage(w, &usage[k]);
+		tce_window_put(w);
+		teardown(&s);
+		free(used);
+	}
+	printf("%-6u %8u%% %8" PRIu64 " %14" PRIu64 " %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n",
+	       levels, fraction_pct, run, usage[0].table_allocated, usage[0].table_charged,
+	       usage[0].userview_allocated, usage[1].userview_allocated);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t chunk = 64 * MiB;
+	static const unsigned fractions[] = {1, 10, 50, 100};
+	static const uint64_t run_lengths[] = {1, 16, 512};
+	uint64_t chunk = bench_arg(argc, argv, "--chunk", 64 * MiB);
+	unsigned levels, f, l;
 
-	if (argc == 3 && strcmp(argv[1], "--chunk") == 0)
-		chunk = strtoull(argv[2], NULL, 0);
+	rounds = (unsigned)bench_arg(argc, argv, "--rounds", rounds);
+	bench_pin_cpu();
 	printf("bench_container: MAP_DMA/UNMAP_DMA of a 4 GiB registered guest, %" PRIu64
-	       " MiB per call, pages per second (flat = one store per page)\n",
-	       chunk >> 20);
+	       " MiB per call, pages per second (flat = one store per page); best of %u rounds\n",
+	       chunk >> 20, rounds);
 	printf("%-9s %-6s %10s %14s %14s %14s %10s %10s\n", "page KiB", "levels", "pages", "map/s",
 	       "unmap/s", "flat/s", "map cost", "unmap cost");
 	if (bench_throughput(16, 1, chunk) || bench_throughput(16, 2, chunk) ||
@@ -163,5 +214,14 @@ int main(int argc, char **argv)
 	    bench_memory(TCE_USERVIEW_MIRROR, 16, 2) || bench_memory(TCE_USERVIEW_EXTENTS, 16, 2) ||
 	    bench_memory(TCE_USERVIEW_MIRROR, 12, 2) || bench_memory(TCE_USERVIEW_EXTENTS, 12, 2))
 		return 1;
+	printf("\nbench_container: 4 GiB window of 4 KiB pages, a fraction of it mapped in runs at "
+	       "random places, bytes\n");
+	printf("%-6s %9s %8s %14s %14s %14s %14s\n", "levels", "used", "run", "table alloc",
+	       "table charged", "mirror alloc", "extents alloc");
+	for (levels = 2; levels <= 3; levels++)
+		for (f = 0; f < sizeof(fractions) / sizeof(fractions[0]); f++)
+			for (l = 0; l < sizeof(run_lengths) / sizeof(run_lengths[0]); l++)
+				if (bench_use(levels, fractions[f], run_lengths[l]))
+					return 1;
 	return 0;
 }

@@ -72,3 +72,15 @@ int tce_array_reserve(void **array, size_t *capacity, size_t need, size_t elem_s
 	*capacity = cap;
 	return 0;
 }
+
+void tce_array_shrink(void **array, size_t *capacity, size_t keep, size_t elem_size)
+{
+	void *smaller;
+
+	if (keep >= *capacity || !*array)
+		return;
+	smaller = realloc(*array, (keep ? keep : 1) * elem_size);
+	if (smaller)
+		*array = smaller;
+	*capacity = keep; /* the bytes past keep are no longer used either way */
+}

@@ -21,4 +21,13 @@ void tce_free(void *ptr);
  * untouched. Returns 0 or -ENOMEM.
  */
 int tce_array_reserve(void **array, size_t *capacity, size_t need, size_t elem_size);
+
+/*
+ * Give back the tail of *@array beyond @keep elements (keep <= *@capacity),
+ * in place. Shrinking never needs new memory, so it cannot fail and no fault
+ * is injected; if the C library keeps the block as it is, so does this.
+ * Sets *@capacity to @keep.
+ */
+void tce_array_shrink(void **array, size_t *capacity, size_t keep, size_t elem_size);
+
 #endif /* TCE_ALLOC_H */

@@ -113,6 +113,25 @@ static int runs_reserve(struct tce_userview *uv, uint64_t need)
 	return 0;
 }
 
+/*
+ * After runs merged or went away: when at most a quarter of the array is
+ * used, halve it (down to 8), releasing the charge of what is given back.
+ */
+static void runs_shrink(struct tce_userview *uv)
+{
+	size_t cap = uv->cap;
+	uint64_t given;
+
+	while (cap > 8 && uv->nruns <= cap / 4)
+		cap /= 2;
+	if (cap == uv->cap)
+		return;
+	given = (uint64_t)(uv->cap - cap) * sizeof(struct uv_run);
+	tce_array_shrink((void **)&uv->runs, &uv->cap, cap, sizeof(struct uv_run));
+	tce_uncharge_exact(uv->account, TCE_TAG_MIRROR, given);
+	uv->charged -= given;
+}
+
 /* Remove entries [a, b) from the runs. Needs room for one more run. */
 static void runs_cut(struct tce_userview *uv, uint64_t a, uint64_t b)
 {
@@ -271,6 +290,12 @@ int tce_userview_clear_range(struct tce_userview *userview, uint64_t index, uint
 	}
 	runs_cut(userview, index, index + npages);
 	return 0;
+}
+
+void tce_userview_compact(struct tce_userview *userview)
+{
+	if (userview->kind == TCE_USERVIEW_EXTENTS)
+		runs_shrink(userview);
 }
 
 int tce_userview_get(const struct tce_userview *userview, uint64_t index, uint64_t *ua)

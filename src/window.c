@@ -165,6 +165,7 @@ int64_t tce_window_unmap(struct tce_window *window, uint64_t ioba, uint64_t npag
 		tce_rcu_read_lock();
 		rc = tce_window_clear_locked(window, index, npages);
 		tce_rcu_read_unlock();
+		tce_userview_compact(window->uv);
 	}
 	pthread_mutex_unlock(&window->lock);
 	return rc;

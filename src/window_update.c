@@ -467,8 +467,9 @@ static int64_t plan_write(struct plan *p)
 		(void)rc;
 	}
 	uncount_flush(&u);
-	/* The counts now belong to the entries. */
+	/* The counts now belong to the entries; the reservation is used up. */
 	p->counted = 0;
+	tce_userview_compact(w->uv);
 	return was_mapped;
 }
 
@@ -623,6 +624,8 @@ static void one_write(struct tce_window *w, struct one *o, uint64_t ua)
 		tce_region_mapped_sub(o->old_region, 1);
 	w->mapped += (uint64_t)now - (uint64_t)was;
 	o->counted = false;
+	if (w->uv->kind == TCE_USERVIEW_EXTENTS)
+		tce_userview_compact(w->uv);
 }
 
 int tce_window_update_one(struct tce_window *const *windows, unsigned nwindows, uint64_t ioba,

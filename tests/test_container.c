@@ -32,7 +32,8 @@ struct fx {
 	struct tce_container *c;
 };
 
-static void fx_setup(struct fx *f, unsigned type, uint64_t limit, bool attach)
+static void fx_setup_kind(struct fx *f, unsigned type, uint64_t limit, bool attach,
+			  enum tce_userview_kind kind)
 {
 	struct tce_group_desc desc;
 	struct tce_container_config cfg;
@@ -45,10 +46,15 @@ static void fx_setup(struct fx *f, unsigned type, uint64_t limit, bool attach)
 	assert_int_equal(tce_prereg_create(f->hm, f->account, &f->prereg), 0);
 	tce_group_desc_powernv_ioda2(&desc);
 	assert_int_equal(tce_group_create(&desc, 1, &f->group), 0);
-	cfg = (struct tce_container_config){type, f->hm, f->account, f->prereg, TCE_USERVIEW_MIRROR};
+	cfg = (struct tce_container_config){type, f->hm, f->account, f->prereg, kind};
 	assert_int_equal(tce_container_create(&cfg, &f->c), 0);
 	if (attach)
 		assert_int_equal(tce_container_attach(f->c, f->group), 0);
+}
+
+static void fx_setup(struct fx *f, unsigned type, uint64_t limit, bool attach)
+{
+	fx_setup_kind(f, type, limit, attach, TCE_USERVIEW_MIRROR);
 }
 
 static void fx_teardown(struct fx *f)
@@ -640,6 +646,49 @@ static void test_map_unmap_v2(void **state)
 	fx_teardown(&f);
 }
 
+/*
+ * An extents userview gives back what it no longer needs after each MAP/UNMAP:
+ * a guest mapping page by page in random order ends with one run.
+ */
+static void test_extents_window_compacts(void **state)
+{
+	struct tce_window_usage usage;
+	struct tce_window *w;
+	uint64_t start = 0, i, peak;
+	struct fx f;
+
+	(void)state;
+	fx_setup_kind(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true,
+		      TCE_USERVIEW_EXTENTS);
+	assert_int_equal(tce_container_register(f.c, RAM_UA, 1 * GiB), 0);
+	assert_int_equal(create_ioctl(&f, 16, 1 * GiB, 1, &start), 0);
+	w = tce_container_window(f.c, start);
+	for (i = 0; i < 1024; i += 2)
+		assert_int_equal(map_ioctl(&f, start + i * 64 * KiB, 64 * KiB, RAM_UA + i * 64 * KiB,
+					   VFIO_DMA_MAP_FLAG_READ), 0);
+	tce_window_usage(w, &usage);
+	peak = usage.userview_charged;
+	assert_true(peak >= 512 * 24);
+	for (i = 1; i < 1024; i += 2)
+		assert_int_equal(map_ioctl(&f, start + i * 64 * KiB, 64 * KiB, RAM_UA + i * 64 * KiB,
+					   VFIO_DMA_MAP_FLAG_READ), 0);
+	tce_window_usage(w, &usage);
+	assert_int_equal(usage.userview_charged, 8 * 24);
+	assert_int_equal(usage.userview_allocated, 8 * 24);
+	assert_int_equal(region_mapped(&f, RAM_UA), 1024);
+	/* Unmapping every other page splits it again; unmapping the rest gives it back. */
+	for (i = 0; i < 1024; i += 2)
+		assert_int_equal(unmap_ioctl(&f, start + i * 64 * KiB, 64 * KiB, 0), 0);
+	tce_window_usage(w, &usage);
+	assert_true(usage.userview_charged >= 512 * 24);
+	assert_int_equal(unmap_ioctl(&f, start, 1 * GiB, 0), 0);
+	tce_window_usage(w, &usage);
+	assert_int_equal(usage.userview_charged, 8 * 24);
+	assert_int_equal(region_mapped(&f, RAM_UA), 0);
+	tce_window_put(w);
+	fx_teardown(&f);
+}
+
 /* A 16 MiB IOMMU page must lie in host-contiguous memory. */
 static void test_map_containment(void **state)
 {
@@ -864,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_remove_cancels_pending_default),
 		cmocka_unit_test(test_map_unmap_v2),
 		cmocka_unit_test(test_map_containment),
+		cmocka_unit_test(test_extents_window_compacts),
 		cmocka_unit_test(test_map_allocation_failures),
 		cmocka_unit_test(test_attach_detach),
 		cmocka_unit_test(test_window_outlives_removal),

@@ -63,6 +63,8 @@ static void differential(enum tce_userview_kind kind)
 			for (i = 0; i < npages; i++)
 				model[index + i] = 0;
 		}
+		if (step % 7 == 0)
+			tce_userview_compact(uv); /* no reservation is outstanding between calls */
 		if (step % 100 == 0 || step == 2999) {
 			for (i = 0; i < geo.window_entries; i++) {
 				uint64_t ua;
@@ -138,6 +140,48 @@ static void test_extents_split_and_merge(void **state)
 }
 
 /* Regression (UBSan): clearing an extents view that never held a run touched a NULL array. */
+/* Runs that merge as gaps fill give their storage and its charge back at compaction. */
+static void test_extents_compact(void **state)
+{
+	struct tce_geometry geo = geometry(12, 1 * GiB, 2);
+	struct tce_account *account;
+	struct tce_userview *uv;
+	uint64_t i, ua, peak;
+
+	(void)state;
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	assert_int_equal(tce_userview_create(TCE_USERVIEW_EXTENTS, &geo, account, &uv), 0);
+	for (i = 0; i < 4096; i += 2)
+		assert_int_equal(tce_userview_set_range(uv, i, 1, (i + 16) << 12), 0);
+	assert_int_equal(tce_userview_runs(uv), 2048);
+	peak = tce_userview_charged_bytes(uv);
+	assert_true(peak >= 2048 * 24);
+	tce_userview_compact(uv); /* all in use: nothing to give back */
+	assert_int_equal(tce_userview_charged_bytes(uv), peak);
+	for (i = 1; i < 4096; i += 2)
+		assert_int_equal(tce_userview_set_range(uv, i, 1, (i + 16) << 12), 0);
+	assert_int_equal(tce_userview_runs(uv), 1);
+	assert_int_equal(tce_userview_charged_bytes(uv), peak); /* not before compaction */
+	tce_userview_compact(uv);
+	assert_int_equal(tce_userview_charged_bytes(uv), 8 * 24);
+	assert_int_equal(tce_userview_allocated_bytes(uv), 8 * 24);
+	assert_int_equal(tce_account_locked(account, TCE_TAG_MIRROR), 8 * 24);
+	for (i = 0; i < 4096; i += 97) {
+		assert_int_equal(tce_userview_get(uv, i, &ua), 0);
+		assert_int_equal(ua, (i + 16) << 12);
+	}
+	/* It grows again when needed, and everything is released at the end. */
+	for (i = 5000; i < 5200; i += 2)
+		assert_int_equal(tce_userview_set_range(uv, i, 1, (7 * i) << 12), 0);
+	assert_int_equal(tce_userview_runs(uv), 101);
+	assert_int_equal(tce_userview_clear_range(uv, 0, geo.window_entries), 0);
+	tce_userview_compact(uv);
+	assert_int_equal(tce_userview_charged_bytes(uv), 8 * 24);
+	tce_userview_destroy(uv);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+}
+
 static void test_clear_empty_extents(void **state)
 {
 	struct tce_geometry geo = geometry(16, 1 * GiB, 1);
@@ -271,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_mirror_matches_array),
 		cmocka_unit_test(test_extents_match_array),
 		cmocka_unit_test(test_extents_split_and_merge),
+		cmocka_unit_test(test_extents_compact),
 		cmocka_unit_test(test_clear_empty_extents),
 		cmocka_unit_test(test_charging_and_limits),
 		cmocka_unit_test(test_reserve_makes_changes_infallible),

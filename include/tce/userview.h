@@ -17,9 +17,10 @@
  *    charged up front, under TCE_TAG_MIRROR, as the kernel charges it.
  *  - extents: sorted runs of consecutive entries that map consecutive
  *    userspace pages. A guest that maps its RAM in order needs a handful of
- *    runs for the whole window. It is charged as its array grows (never
- *    shrinking before destroy), so a map can fail cleanly with -ENOMEM when
- *    the limit is reached.
+ *    runs for the whole window. It is charged as its array grows, so a map
+ *    can fail cleanly with -ENOMEM when the limit is reached, and gives
+ *    memory and charge back when runs merge or go away (at compaction, which
+ *    the window does after every update).
  *
  * Operations that can allocate have a reserve step: after
  * tce_userview_reserve() succeeds for a range, setting or clearing entries in
@@ -128,6 +129,19 @@ TCE_EXPORT int tce_userview_clear_range(struct tce_userview *userview, uint64_t 
  * Return: 0, or -EINVAL for an index outside the window.
  */
 TCE_EXPORT int tce_userview_get(const struct tce_userview *userview, uint64_t index, uint64_t *ua);
+
+/**
+ * tce_userview_compact() - give back storage no longer needed.
+ * @userview: a userview.
+ *
+ * Extents: when at most a quarter of the run array is in use (runs merged as
+ * gaps filled, or were cleared), halve it until that is no longer so (down to
+ * 8 runs) and release the charge of what was given back. Mirror: nothing
+ * (its levels stay allocated, as their charge was taken up front). Never
+ * fails. Call it only when no reservation is outstanding: it can take back
+ * room tce_userview_reserve() set aside.
+ */
+TCE_EXPORT void tce_userview_compact(struct tce_userview *userview);
 
 /**
  * tce_userview_charged_bytes() - bytes this userview holds charged.
