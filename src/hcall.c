@@ -18,48 +18,21 @@
 
 /* ---- the profiles: every difference in one place ---- */
 
+/*
+ * One row per profile, one column per rule, in struct tce_hcall_rules' order
+ * (docs/guest.md has the same table in words).
+ */
+#define Y true
+#define N false
 static const struct tce_hcall_rules rules_table[] = {
-	[TCE_HCALL_QEMU] = {
-		.name = "qemu",
-		.unknown_liobn = TCE_H_PARAMETER,
-		.mask_misaligned_ioba = true,
-		.zero_count_is_error = true,
-		.validate_before_write = false,
-		.stuff_allows_perm = true,
-		.stuff_count_capped = false,
-		.stuff_count_over_table = true,
-		.stuff_count_error = TCE_H_PARAMETER,
-		.check_tce_address = false,
-		.bad_tce_address = TCE_H_PARAMETER,
-		.accel_failure = TCE_H_HARDWARE,
-	},
-	[TCE_HCALL_KVM] = {
-		.name = "kvm",
-		.unknown_liobn = TCE_H_TOO_HARD,
-		.mask_misaligned_ioba = false,
-		.zero_count_is_error = false,
-		.validate_before_write = true,
-		.stuff_allows_perm = false,
-		.stuff_count_capped = false,
-		.stuff_count_error = TCE_H_PARAMETER,
-		.check_tce_address = true,
-		.bad_tce_address = TCE_H_TOO_HARD,
-		.accel_failure = TCE_H_TOO_HARD,
-	},
-	[TCE_HCALL_PAPR] = {
-		.name = "papr",
-		.unknown_liobn = TCE_H_PARAMETER,
-		.mask_misaligned_ioba = false,
-		.zero_count_is_error = false,
-		.validate_before_write = true,
-		.stuff_allows_perm = true,
-		.stuff_count_capped = true,
-		.stuff_count_error = TCE_H_P4,
-		.check_tce_address = true,
-		.bad_tce_address = TCE_H_PARAMETER,
-		.accel_failure = TCE_H_HARDWARE,
-	},
+	/*                 unknown LIOBN    mask  zero  valid stuff stuff stuff  stuff count      check bad TCE address  accel failure */
+	/*                                  ioba  err   first perm  cap   >table error            addr                                 */
+	[TCE_HCALL_QEMU] = {"qemu", TCE_H_PARAMETER, Y, Y, N, Y, N, Y, TCE_H_PARAMETER, N, TCE_H_PARAMETER, TCE_H_HARDWARE},
+	[TCE_HCALL_KVM] = {"kvm", TCE_H_TOO_HARD, N, N, Y, N, N, N, TCE_H_PARAMETER, Y, TCE_H_TOO_HARD, TCE_H_TOO_HARD},
+	[TCE_HCALL_PAPR] = {"papr", TCE_H_PARAMETER, N, N, Y, Y, Y, N, TCE_H_P4, Y, TCE_H_PARAMETER, TCE_H_HARDWARE},
 };
+#undef Y
+#undef N
 
 const struct tce_hcall_rules *tce_hcall_rules_get(enum tce_hcall_profile profile)
 {

@@ -172,6 +172,24 @@ static void sim_commit(struct sim *sim, struct sim_run *runs, size_t n)
 	sim->nruns = n;
 }
 
+/*
+ * Merge @add into @base and make the result the address space, with
+ * @next_hpa as the next free frame. Returns 0 or -ENOMEM (nothing changed).
+ */
+static int sim_install(struct sim *sim, const struct sim_run *base, size_t nbase,
+		       const struct sim_run *add, size_t nadd, uint64_t next_hpa)
+{
+	struct sim_run *merged;
+	size_t nmerged;
+	int rc = sim_merge(base, nbase, add, nadd, &merged, &nmerged);
+
+	if (rc)
+		return rc;
+	sim_commit(sim, merged, nmerged);
+	sim->next_hpa = next_hpa;
+	return 0;
+}
+
 static bool sim_page_shift_ok(const struct tce_hostmem *hostmem, unsigned page_shift)
 {
 	return page_shift == hostmem->page_shift || page_shift == 21 || page_shift == 24 ||
@@ -198,8 +216,8 @@ int tce_hostmem_sim_create(unsigned base_page_shift, struct tce_hostmem **hostme
 int tce_hostmem_sim_map(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
 			unsigned page_shift, unsigned flags)
 {
-	struct sim_run *kept = NULL, *fresh = NULL, *merged = NULL;
-	size_t nkept, nfresh, nmerged;
+	struct sim_run *kept = NULL, *fresh = NULL;
+	size_t nkept, nfresh;
 	struct sim *sim = sim_of(hostmem);
 	uint64_t next_hpa;
 	int rc;
@@ -227,11 +245,7 @@ int tce_hostmem_sim_map(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
 			    &nfresh);
 	if (rc)
 		goto out;
-	rc = sim_merge(kept, nkept, fresh, nfresh, &merged, &nmerged);
-	if (rc)
-		goto out;
-	sim_commit(sim, merged, nmerged);
-	sim->next_hpa = next_hpa;
+	rc = sim_install(sim, kept, nkept, fresh, nfresh, next_hpa);
 out:
 	tce_free(kept);
 	tce_free(fresh);
@@ -279,8 +293,8 @@ int tce_hostmem_sim_remap(struct tce_hostmem *hostmem, uint64_t old_ua, uint64_t
 			  uint64_t new_ua, uint64_t new_size)
 {
 	struct sim_run *without_old = NULL, *moved = NULL, *tail = NULL, *all_moved = NULL;
-	struct sim_run *without_new = NULL, *merged = NULL;
-	size_t n_without_old, nmoved, ntail = 0, nall_moved, n_without_new, nmerged, i, keep;
+	struct sim_run *without_new = NULL;
+	size_t n_without_old, nmoved, ntail = 0, nall_moved, n_without_new, i, keep;
 	struct sim *sim = sim_of(hostmem);
 	uint64_t next_hpa;
 	int rc;
@@ -339,11 +353,7 @@ int tce_hostmem_sim_remap(struct tce_hostmem *hostmem, uint64_t old_ua, uint64_t
 		       &without_new, &n_without_new, NULL, NULL);
 	if (rc)
 		goto out;
-	rc = sim_merge(without_new, n_without_new, all_moved, nall_moved, &merged, &nmerged);
-	if (rc)
-		goto out;
-	sim_commit(sim, merged, nmerged);
-	sim->next_hpa = next_hpa;
+	rc = sim_install(sim, without_new, n_without_new, all_moved, nall_moved, next_hpa);
 out:
 	tce_free(without_old);
 	tce_free(moved);

@@ -4,24 +4,7 @@
 set -u
 TCECTL=${1:?usage: tcectl_plan_simulate.sh PATH-TO-TCECTL EXAMPLES-DIR}
 EX=${2:?usage: tcectl_plan_simulate.sh PATH-TO-TCECTL EXAMPLES-DIR}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-run() {
-	want=$1; shift
-	"$TCECTL" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null; got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "tcectl $* exited $got, want $want: $(head -c 400 "$TMP/err")"; fi
-}
-expect() {
-	if grep -q -- "$1" "$TMP/out"; then ok; else bad "'$1' not in output: $(head -c 500 "$TMP/out")"; fi
-}
-expect_err() {
-	if grep -q -- "$1" "$TMP/err"; then ok; else bad "'$1' not in stderr: $(head -c 300 "$TMP/err")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # plan: the default VM, exact bytes (16 GiB + 2 x (4 + 4) MiB + 2 x 35 x 64 KiB).
 run 0 plan --json
@@ -109,5 +92,4 @@ run 2 simulate a.json b.json
 run 0 simulate --help
 expect "Usage: tcectl simulate"
 
-echo "tcectl-plan-simulate: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish tcectl-plan-simulate

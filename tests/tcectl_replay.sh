@@ -6,24 +6,7 @@ TCECTL=${1:?usage: tcectl_replay.sh PATH-TO-TCECTL DATA-DIR}
 DATA=${2:?usage: tcectl_replay.sh PATH-TO-TCECTL DATA-DIR}
 A=$DATA/A_2G_virtioblk_e1000_ddw_on.trace.log.xz
 D=$DATA/D_2G_virtioblk_e1000_ddw_on_multitce_off.trace.log.xz
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-
-run() {
-	want=$1; shift
-	"$TCECTL" "$@" >"$TMP/out" 2>"$TMP/err"; got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "tcectl $* exited $got, want $want: $(head -c 400 "$TMP/err")"; fi
-}
-
-# expect PATTERN: the output has a line matching it
-expect() {
-	if grep -q -- "$1" "$TMP/out"; then ok; else bad "'$1' not in output: $(head -c 600 "$TMP/out")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # Trace A: every result matches; the exact counts of the file.
 run 0 replay --json "$A"
@@ -108,5 +91,4 @@ run 3 replay "$TMP/does-not-exist.log"
 run 0 replay --help
 expect "Usage: tcectl replay"
 
-echo "tcectl-replay: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish tcectl-replay

@@ -3,17 +3,13 @@
 # Functional tests of `tcectl size`: values, exit statuses and error messages.
 set -u
 TCECTL=${1:?usage: tcectl_size.sh PATH-TO-TCECTL}
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 # expect_status STATUS ARGS... : run tcectl, check the exit status, keep output in $out / $err
 expect_status() {
 	want=$1; shift
-	out=$("$TCECTL" "$@" 2>/tmp/tcectl_err.$$); got=$?
-	err=$(cat /tmp/tcectl_err.$$); rm -f /tmp/tcectl_err.$$
+	out=$("$TCECTL" "$@" 2>"$TMP/err"); got=$?
+	err=$(cat "$TMP/err")
 	if [ "$got" -eq "$want" ]; then ok; else bad "tcectl $* exited $got, want $want; stderr: $err"; fi
 }
 
@@ -95,5 +91,4 @@ expect_text "$out" "size"
 expect_status 0 size --help
 expect_text "$out" "\-\-levels N|auto"
 
-echo "tcectl-size: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish tcectl-size

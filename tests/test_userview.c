@@ -31,6 +31,26 @@ static struct tce_geometry geometry(unsigned ps, uint64_t window, unsigned level
 	return geo;
 }
 
+/* A userview of @kind over @geo, charged to a new unlimited account. */
+static struct tce_userview *userview_of(enum tce_userview_kind kind, const struct tce_geometry *geo,
+					struct tce_account **account)
+{
+	struct tce_userview *uv;
+
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, account), 0);
+	assert_int_equal(tce_userview_create(kind, geo, *account, &uv), 0);
+	assert_int_equal(tce_userview_kind(uv), kind);
+	return uv;
+}
+
+/* Destroy both; everything charged must have been released. */
+static void userview_done(struct tce_userview *uv, struct tce_account *account)
+{
+	tce_userview_destroy(uv);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+}
+
 static void differential(enum tce_userview_kind kind)
 {
 	/* 16 MiB window of 4 KiB pages, 2 levels: 4096 entries. */
@@ -41,9 +61,7 @@ static void differential(enum tce_userview_kind kind)
 	uint64_t seed = kind == TCE_USERVIEW_MIRROR ? 11 : 29, step, i;
 
 	assert_non_null(model);
-	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
-	assert_int_equal(tce_userview_create(kind, &geo, account, &uv), 0);
-	assert_int_equal(tce_userview_kind(uv), kind);
+	uv = userview_of(kind, &geo, &account);
 	for (step = 0; step < 3000; step++) {
 		uint64_t index = test_rng(&seed) % geo.window_entries;
 		uint64_t max = geo.window_entries - index;
@@ -77,9 +95,7 @@ static void differential(enum tce_userview_kind kind)
 					 tce_userview_charged_bytes(uv));
 		}
 	}
-	tce_userview_destroy(uv);
-	assert_true(tce_account_balanced(account));
-	tce_account_destroy(account);
+	userview_done(uv, account);
 	free(model);
 }
 
@@ -103,8 +119,7 @@ static void test_extents_split_and_merge(void **state)
 	uint64_t ua;
 
 	(void)state;
-	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
-	assert_int_equal(tce_userview_create(TCE_USERVIEW_EXTENTS, &geo, account, &uv), 0);
+	uv = userview_of(TCE_USERVIEW_EXTENTS, &geo, &account);
 	assert_int_equal(tce_userview_charged_bytes(uv), 0);
 	/* A guest mapping all its RAM in order: one run, however many calls. */
 	assert_int_equal(tce_userview_set_range(uv, 0, 1000, 1 * GiB), 0);
@@ -134,9 +149,7 @@ static void test_extents_split_and_merge(void **state)
 	assert_int_equal(tce_userview_clear_range(uv, 0, 0), -EINVAL);
 	assert_int_equal(tce_userview_get(uv, geo.window_entries, &ua), -EINVAL);
 	assert_int_equal(tce_userview_reserve(uv, 0, geo.window_entries + 1, 1), -EINVAL);
-	tce_userview_destroy(uv);
-	assert_true(tce_account_balanced(account));
-	tce_account_destroy(account);
+	userview_done(uv, account);
 }
 
 /* Regression (UBSan): clearing an extents view that never held a run touched a NULL array. */
@@ -149,8 +162,7 @@ static void test_extents_compact(void **state)
 	uint64_t i, ua, peak;
 
 	(void)state;
-	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
-	assert_int_equal(tce_userview_create(TCE_USERVIEW_EXTENTS, &geo, account, &uv), 0);
+	uv = userview_of(TCE_USERVIEW_EXTENTS, &geo, &account);
 	for (i = 0; i < 4096; i += 2)
 		assert_int_equal(tce_userview_set_range(uv, i, 1, (i + 16) << 12), 0);
 	assert_int_equal(tce_userview_runs(uv), 2048);
@@ -177,9 +189,7 @@ static void test_extents_compact(void **state)
 	assert_int_equal(tce_userview_clear_range(uv, 0, geo.window_entries), 0);
 	tce_userview_compact(uv);
 	assert_int_equal(tce_userview_charged_bytes(uv), 8 * 24);
-	tce_userview_destroy(uv);
-	assert_true(tce_account_balanced(account));
-	tce_account_destroy(account);
+	userview_done(uv, account);
 }
 
 static void test_clear_empty_extents(void **state)
@@ -190,8 +200,7 @@ static void test_clear_empty_extents(void **state)
 	uint64_t ua;
 
 	(void)state;
-	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
-	assert_int_equal(tce_userview_create(TCE_USERVIEW_EXTENTS, &geo, account, &uv), 0);
+	uv = userview_of(TCE_USERVIEW_EXTENTS, &geo, &account);
 	assert_int_equal(tce_userview_reserve(uv, 0, geo.window_entries, 0), 0);
 	assert_int_equal(tce_userview_clear_range(uv, 0, geo.window_entries), 0);
 	assert_int_equal(tce_userview_get(uv, 5, &ua), 0);
@@ -241,9 +250,7 @@ static void test_charging_and_limits(void **state)
 	assert_int_equal(tce_userview_get(uv, 2 * (i - 1), &ua), 0);
 	assert_int_equal(ua, (1 + 3 * (i - 1)) << 12);
 	assert_int_equal(tce_account_locked(account, TCE_TAG_MIRROR), tce_userview_charged_bytes(uv));
-	tce_userview_destroy(uv);
-	assert_true(tce_account_balanced(account));
-	tce_account_destroy(account);
+	userview_done(uv, account);
 }
 
 struct set_sweep {
