@@ -47,43 +47,46 @@ extern __thread struct tce_rcu_reader tce_rcu_self __attribute__((tls_model("ini
 /* Register the calling thread as a reader (first read lock of a thread). */
 void tce_rcu_register_self(void);
 
+/*
+ * The reader's own record is named directly, never through a pointer: GCC 12
+ * with -fsanitize=null folds the null check of a TLS address into an
+ * unrelated flag and reports a null pointer that is not there.
+ */
 static inline void tce_rcu_read_lock(void)
 {
-	struct tce_rcu_reader *r = &tce_rcu_self;
 	uint64_t ctr;
 
-	if (__builtin_expect(!r->registered, 0))
+	if (__builtin_expect(!tce_rcu_self.registered, 0))
 		tce_rcu_register_self();
-	ctr = atomic_load_explicit(&r->ctr, memory_order_relaxed);
+	ctr = atomic_load_explicit(&tce_rcu_self.ctr, memory_order_relaxed);
 	if ((ctr & TCE_RCU_NEST_MASK) == 0) {
 		if (tce_rcu_readers_fence) {
-			atomic_store_explicit(&r->ctr,
+			atomic_store_explicit(&tce_rcu_self.ctr,
 					      atomic_load_explicit(&tce_rcu_gp, memory_order_seq_cst),
 					      memory_order_seq_cst);
 			atomic_thread_fence(memory_order_seq_cst);
 		} else {
-			atomic_store_explicit(&r->ctr,
+			atomic_store_explicit(&tce_rcu_self.ctr,
 					      atomic_load_explicit(&tce_rcu_gp, memory_order_relaxed),
 					      memory_order_relaxed);
 			/* The writer's membarrier provides the fence. */
 			atomic_signal_fence(memory_order_seq_cst);
 		}
 	} else {
-		atomic_store_explicit(&r->ctr, ctr + 1, memory_order_relaxed);
+		atomic_store_explicit(&tce_rcu_self.ctr, ctr + 1, memory_order_relaxed);
 	}
 }
 
 static inline void tce_rcu_read_unlock(void)
 {
-	struct tce_rcu_reader *r = &tce_rcu_self;
-	uint64_t ctr = atomic_load_explicit(&r->ctr, memory_order_relaxed);
+	uint64_t ctr = atomic_load_explicit(&tce_rcu_self.ctr, memory_order_relaxed);
 
 	if (tce_rcu_readers_fence)
 		atomic_thread_fence(memory_order_seq_cst);
 	else
 		atomic_signal_fence(memory_order_seq_cst);
 	/* Release: everything read in the section is done before the writer sees us leave. */
-	atomic_store_explicit(&r->ctr, ctr - 1, memory_order_release);
+	atomic_store_explicit(&tce_rcu_self.ctr, ctr - 1, memory_order_release);
 }
 
 /* Wait until every read section that began before the call has ended. */
