@@ -289,28 +289,32 @@ int tce_container_detach(struct tce_container *c, struct tce_group *group)
 
 int tce_container_get_info(struct tce_container *c, struct vfio_iommu_spapr_tce_info *info)
 {
+	const size_t minsz = offsetof(struct vfio_iommu_spapr_tce_info, dma32_window_size) +
+			     sizeof(info->dma32_window_size);
+	const size_t ddwsz = offsetof(struct vfio_iommu_spapr_tce_info, ddw) + sizeof(info->ddw);
+	struct vfio_iommu_spapr_tce_info out;
 	const struct tce_group_desc *desc;
-	uint32_t argsz = info->argsz;
 	int rc = 0;
 
 	pthread_mutex_lock(&c->lock);
 	desc = container_desc(c);
 	if (!desc) {
 		rc = -ENXIO;
-	} else if (argsz < offsetof(struct vfio_iommu_spapr_tce_info, dma32_window_size) +
-				   sizeof(info->dma32_window_size)) {
+	} else if (info->argsz < minsz) {
 		rc = -EINVAL;
 	} else {
-		info->flags = 0;
-		info->dma32_window_start = (uint32_t)desc->dma32_start;
-		info->dma32_window_size = (uint32_t)desc->dma32_size;
-		if (c->v2 && desc->ddw &&
-		    argsz >= offsetof(struct vfio_iommu_spapr_tce_info, ddw) + sizeof(info->ddw)) {
-			info->flags = VFIO_IOMMU_SPAPR_INFO_DDW;
-			info->ddw.pgsizes = desc->pgsizes;
-			info->ddw.max_dynamic_windows_supported = desc->max_windows;
-			info->ddw.levels = desc->max_levels;
+		/* Filled whole, as the kernel does, then copied as far as argsz reaches. */
+		memset(&out, 0, sizeof(out));
+		out.argsz = info->argsz;
+		out.dma32_window_start = (uint32_t)desc->dma32_start;
+		out.dma32_window_size = (uint32_t)desc->dma32_size;
+		if (c->v2 && desc->ddw) {
+			out.flags = VFIO_IOMMU_SPAPR_INFO_DDW;
+			out.ddw.pgsizes = desc->pgsizes;
+			out.ddw.max_dynamic_windows_supported = desc->max_windows;
+			out.ddw.levels = desc->max_levels;
 		}
+		memcpy(info, &out, info->argsz >= ddwsz ? ddwsz : minsz);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
@@ -483,8 +487,9 @@ int tce_container_remove_window(struct tce_container *c, uint64_t start)
 		c->def_window_pending = false;
 		rc = 0;
 	} else {
+		/* The window that holds @start, as the kernel finds it (not only its first byte). */
 		for (slot = 0; slot < TCE_MAX_WINDOWS; slot++) {
-			if (c->windows[slot] && tce_window_start(c->windows[slot]) == start) {
+			if (c->windows[slot] && tce_window_contains(c->windows[slot], start)) {
 				window_remove(c, slot);
 				rc = 0;
 				break;

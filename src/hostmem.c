@@ -169,6 +169,7 @@ int tce_hostmem_pin_extent(const struct tce_hostmem_pin *pin, size_t i, struct t
 	extent->ua = pin->ua + pin->ext[i].ua_off;
 	extent->hpa = pin->ext[i].hpa;
 	extent->bytes = pin_ext_bytes(pin, i);
+	extent->page_shift = pin->ext[i].page_shift;
 	return 0;
 }
 
@@ -183,7 +184,7 @@ uint64_t tce_hostmem_pin_metadata_bytes(const struct tce_hostmem_pin *pin)
 }
 
 int tce_hostmem_pin_translate(const struct tce_hostmem_pin *pin, uint64_t ua, uint64_t bytes,
-			      uint64_t *hpa)
+			      uint64_t *hpa, unsigned *page_shift)
 {
 	uint64_t off, first_hpa;
 	size_t i;
@@ -199,6 +200,8 @@ int tce_hostmem_pin_translate(const struct tce_hostmem_pin *pin, uint64_t ua, ui
 	    (first_hpa >> pin->granule_shift) != ((first_hpa + bytes - 1) >> pin->granule_shift))
 		return -EPERM; /* crosses a backing page */
 	*hpa = first_hpa;
+	if (page_shift)
+		*page_shift = pin->ext[i].page_shift;
 	return 0;
 }
 

@@ -20,10 +20,15 @@
 
 #include "tce/hostmem.h"
 
-/* One extent inside a pin: its length runs to the next extent (or the pin's end). */
+/*
+ * One extent inside a pin: its length runs to the next extent (or the pin's
+ * end). An extent is backed by pages of one size: a change of page size
+ * starts a new extent even where the host addresses continue.
+ */
 struct pin_ext {
 	uint64_t ua_off;
 	uint64_t hpa;
+	unsigned page_shift; /* the backing page: the base page or a huge page */
 };
 
 struct tce_hostmem_pin {

@@ -152,7 +152,7 @@ static int process_pin(struct tce_hostmem *hostmem, uint64_t ua, uint64_t size,
 	}
 	pin->cookie = map;
 	pin->granule_shift = b->page_shift;
-	pin->ext[0] = (struct pin_ext){0, (uint64_t)(uintptr_t)map};
+	pin->ext[0] = (struct pin_ext){0, (uint64_t)(uintptr_t)map, b->page_shift};
 	*pinp = pin;
 	return 0;
 }

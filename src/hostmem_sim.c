@@ -388,6 +388,7 @@ static int sim_query(struct tce_hostmem *hostmem, uint64_t ua, struct tce_host_p
 static size_t sim_extents(const struct sim *sim, uint64_t ua, uint64_t size, struct pin_ext *ext)
 {
 	uint64_t last = tce_range_last(ua, size), next_hpa = 0;
+	unsigned shift = 0;
 	size_t i, n = 0;
 
 	for (i = runs_first_after(sim->runs, sim->nruns, ua); i < sim->nruns && sim->runs[i].ua <= last;
@@ -397,12 +398,13 @@ static size_t sim_extents(const struct sim *sim, uint64_t ua, uint64_t size, str
 		uint64_t hi = run_last(run) < last ? run_last(run) : last;
 		uint64_t hpa = run->hpa + (lo - run->ua);
 
-		if (n == 0 || hpa != next_hpa) {
+		if (n == 0 || hpa != next_hpa || run->page_shift != shift) {
 			if (ext)
-				ext[n] = (struct pin_ext){lo - ua, hpa};
+				ext[n] = (struct pin_ext){lo - ua, hpa, run->page_shift};
 			n++;
 		}
 		next_hpa = hpa + (hi - lo) + 1;
+		shift = run->page_shift;
 	}
 	return n;
 }

@@ -76,8 +76,8 @@ static void region_free_rcu(struct tce_rcu_head *head)
 
 /* ---- regions ---- */
 
-/* Largest shift s such that every 2^s-aligned page of the region translates. */
-static unsigned region_max_page_shift(const struct tce_region *region)
+/* Largest shift s such that every 2^s-aligned page of the region is host-contiguous. */
+static unsigned region_contiguous_page_shift(const struct tce_region *region)
 {
 	size_t n = tce_hostmem_pin_extents(region->pin), i;
 	unsigned granule = tce_hostmem_pin_granule_shift(region->pin);
@@ -97,6 +97,32 @@ static unsigned region_max_page_shift(const struct tce_region *region)
 			return shift;
 	}
 	return 12;
+}
+
+/*
+ * The page shift the kernel records for a region (mm_iommu_do_alloc()): the
+ * natural alignment of its start and size, lowered to the size of the huge
+ * pages backing it, or to the base page. Like the kernel, the candidate is
+ * not reset for base pages that follow a huge page (B-P1): a region that
+ * starts with a huge page keeps that page's shift. libtce also checks every
+ * IOMMU page against the page that backs it (tce_region_translate()), so
+ * this number alone never lets a large IOMMU page over small pages.
+ */
+static unsigned region_kernel_page_shift(const struct tce_region *region, unsigned base_shift)
+{
+	size_t n = tce_hostmem_pin_extents(region->pin), i;
+	unsigned shift = (unsigned)__builtin_ctzll(region->ua | region->size), candidate = base_shift;
+
+	for (i = 0; i < n; i++) {
+		struct tce_extent e;
+
+		tce_hostmem_pin_extent(region->pin, i, &e);
+		if (shift > base_shift && e.page_shift > base_shift)
+			candidate = e.page_shift;
+		if (candidate < shift)
+			shift = candidate;
+	}
+	return shift;
 }
 
 /* Release what a region holds now (its pin, its charge); its memory goes after a grace period. */
@@ -191,7 +217,8 @@ int tce_prereg_register(struct tce_prereg *prereg, uint64_t ua, uint64_t size,
 	region->size = size;
 	atomic_init(&region->refs, 1);
 	atomic_init(&region->mapped, 1);
-	region->max_page_shift = region_max_page_shift(region);
+	region->max_page_shift = region_kernel_page_shift(region, tce_hostmem_page_shift(prereg->hostmem));
+	region->contiguous_page_shift = region_contiguous_page_shift(region);
 	rc = tce_region_tree_insert(&prereg->tree, region, &prereg->retired);
 	if (rc) {
 		region_release(prereg, region);
@@ -320,16 +347,23 @@ int tce_prereg_verify(struct tce_prereg *prereg, tce_prereg_stale_fn fn, void *o
 }
 
 int tce_region_translate(const struct tce_region *region, uint64_t ua, uint64_t bytes,
-			 unsigned page_shift, uint64_t *hpa)
+			 unsigned page_shift, enum tce_profile rules, uint64_t *hpa)
 {
+	unsigned backing;
 	uint64_t found;
 	int rc;
 
 	if (!tce_region_holds(region, ua, bytes))
 		return -EFAULT;
-	rc = tce_hostmem_pin_translate(region->pin, ua, bytes, &found);
+	/* The kernel's mm_iommu_ua_to_hpa(): no page larger than the region's shift. */
+	if (rules == TCE_PROFILE_LINUX && page_shift > region->max_page_shift)
+		return -EFAULT;
+	rc = tce_hostmem_pin_translate(region->pin, ua, bytes, &found, &backing);
 	if (rc)
 		return rc;
+	/* tce_page_is_contained(): the page backing it is at least an IOMMU page. */
+	if (rules == TCE_PROFILE_LINUX && backing < page_shift)
+		return -EPERM;
 	if (found & ((UINT64_C(1) << page_shift) - 1))
 		return -EPERM;
 	*hpa = found;
@@ -337,16 +371,17 @@ int tce_region_translate(const struct tce_region *region, uint64_t ua, uint64_t 
 }
 
 int tce_region_ua_to_hpa(const struct tce_region *region, uint64_t ua, unsigned page_shift,
-			 uint64_t *hpa)
+			 enum tce_profile rules, uint64_t *hpa)
 {
 	uint64_t page;
 
-	if (page_shift < 12 || page_shift > 62)
+	if (page_shift < 12 || page_shift > 62 ||
+	    (rules != TCE_PROFILE_LINUX && rules != TCE_PROFILE_EXACT))
 		return -EINVAL;
 	page = UINT64_C(1) << page_shift;
 	if (ua & (page - 1))
 		return -EINVAL;
-	return tce_region_translate(region, ua, page, page_shift, hpa);
+	return tce_region_translate(region, ua, page, page_shift, rules, hpa);
 }
 
 int tce_region_mapped_inc(struct tce_region *region)
@@ -374,4 +409,5 @@ void tce_region_info(const struct tce_region *region, struct tce_region_info *in
 	info->granule_shift = tce_hostmem_pin_granule_shift(region->pin);
 	info->metadata_bytes = sizeof(*region) + tce_hostmem_pin_metadata_bytes(region->pin);
 	info->max_page_shift = region->max_page_shift;
+	info->contiguous_page_shift = region->contiguous_page_shift;
 }

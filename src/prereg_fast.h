@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "tce/geometry.h"
 #include "tce/prereg.h"
 #include "range.h"
 #include "rcu.h"
@@ -27,7 +28,8 @@ struct tce_region {
 	uint64_t size;
 	_Atomic uint64_t refs;    /* registrations; changed under the prereg's lock */
 	_Atomic uint64_t mapped;  /* 1 + mappings; 0 once destruction has begun */
-	unsigned max_page_shift;  /* largest IOMMU page shift the region reports (prereg.h) */
+	unsigned max_page_shift;  /* the kernel's region page shift (prereg.h) */
+	unsigned contiguous_page_shift; /* largest shift host contiguity allows */
 	struct tce_hostmem_pin *pin;
 	struct tce_rcu_head rcu;
 };
@@ -46,12 +48,16 @@ struct tce_region *tce_prereg_find(struct tce_prereg *prereg, uint64_t ua, uint6
 
 /*
  * The host address of @ua when [ua, ua + bytes) is host-contiguous in the
- * region for IOMMU pages of 2^page_shift (bytes a multiple of the page): 0;
- * -EFAULT when the range is not inside the region; -EPERM when it is not
- * contiguous or not aligned. tce_region_ua_to_hpa() is this for one page.
+ * region for IOMMU pages of 2^page_shift (bytes a multiple of the page) under
+ * @rules (TCE_PROFILE_LINUX: the page shift within the region's and every
+ * page inside one backing page at least as large; TCE_PROFILE_EXACT: host
+ * contiguity is enough): 0; -EFAULT when the range is not inside the region
+ * (or, linux, the page is larger than the region's shift); -EPERM when it is
+ * not contiguous, not backed by large enough pages, or not aligned.
+ * tce_region_ua_to_hpa() is this for one page.
  */
 int tce_region_translate(const struct tce_region *region, uint64_t ua, uint64_t bytes,
-			 unsigned page_shift, uint64_t *hpa);
+			 unsigned page_shift, enum tce_profile rules, uint64_t *hpa);
 
 /* Count @n more mappings: 0, or -ENXIO when the region is being destroyed (nothing counted). */
 static inline int tce_region_mapped_add(struct tce_region *region, uint64_t n)

@@ -226,14 +226,15 @@ static int plan_page_v2(struct plan *p, struct tce_region **region, uint64_t ind
 		if (!*region)
 			return -EFAULT;
 	}
-	rc = tce_region_translate(*region, ua, bytes, ps, &hpa);
+	rc = tce_region_translate(*region, ua, bytes, ps, w->geo.profile, &hpa);
 	if (rc == 0)
 		return plan_add(p, (struct run){index, UINT64_C(1) << sub, ua, hpa, perm, *region, NULL});
 	if (rc != -EPERM || sub == 0)
 		return rc;
 	/* Not contiguous as a whole: each window page must be. */
 	for (j = 0; j < (UINT64_C(1) << sub); j++) {
-		rc = tce_region_translate(*region, ua + (j << ps), UINT64_C(1) << ps, ps, &hpa);
+		rc = tce_region_translate(*region, ua + (j << ps), UINT64_C(1) << ps, ps, w->geo.profile,
+					  &hpa);
 		if (rc == 0)
 			rc = plan_add(p, (struct run){index + j, 1, ua + (j << ps), hpa, perm, *region,
 						      NULL});
@@ -249,6 +250,7 @@ static int plan_page_v1(struct plan *p, uint64_t index, unsigned sub, uint64_t u
 	struct tce_window *w = p->w;
 	unsigned ps = w->geo.page_shift;
 	uint64_t host_mask = (UINT64_C(1) << tce_hostmem_page_shift(w->hostmem)) - 1, j, hpa;
+	unsigned backing;
 	int rc;
 
 	for (j = 0; j < (UINT64_C(1) << sub); j++) {
@@ -259,7 +261,10 @@ static int plan_page_v1(struct plan *p, uint64_t index, unsigned sub, uint64_t u
 		rc = tce_hostmem_pin(w->hostmem, first, last - first + 1, &pin);
 		if (rc)
 			return rc;
-		rc = tce_hostmem_pin_translate(pin, page_ua, UINT64_C(1) << ps, &hpa);
+		rc = tce_hostmem_pin_translate(pin, page_ua, UINT64_C(1) << ps, &hpa, &backing);
+		/* The kernel refuses an IOMMU page larger than the compound page behind it. */
+		if (rc == 0 && w->geo.profile == TCE_PROFILE_LINUX && backing < ps)
+			rc = -EPERM;
 		if (rc == 0)
 			rc = plan_add(p, (struct run){index + j, 1, page_ua, hpa, perm, NULL, pin});
 		if (rc) {
@@ -296,7 +301,7 @@ static int plan_segment(struct plan *p, struct tce_region **region, const struct
 			*region = found ? found : *region;
 		}
 		if (*region && tce_region_holds(*region, s->ua, bytes) &&
-		    tce_region_translate(*region, s->ua, bytes, ps, &hpa) == 0)
+		    tce_region_translate(*region, s->ua, bytes, ps, w->geo.profile, &hpa) == 0)
 			return plan_add(p, (struct run){s->index, s->pages << sub, s->ua, hpa, s->perm,
 							*region, NULL});
 	}
@@ -563,7 +568,7 @@ static int one_resolve(struct tce_window *w, uint64_t ioba, uint64_t ua, unsigne
 		o->region = tce_prereg_find(w->prereg, ua, page);
 		if (!o->region)
 			return -EFAULT;
-		rc = tce_region_translate(o->region, ua, page, ps, &hpa);
+		rc = tce_region_translate(o->region, ua, page, ps, w->geo.profile, &hpa);
 		if (rc)
 			return rc;
 		o->tce = hpa | perm;

@@ -189,6 +189,50 @@ static void test_guest_pages_split(void **state)
 	vm_teardown(&vm);
 }
 
+/*
+ * B-P1: RAM whose first 16 MiB is one huge page and the rest 64 KiB pages. The
+ * region's page shift stays 16 MiB (as the kernel computes it), and KVM,
+ * relying on it alone, would map a 16 MiB TCE over 64 KiB pages. libtce checks
+ * the page behind each hardware page: H_TOO_HARD, nothing written anywhere.
+ */
+static void test_large_tce_over_small_pages_refused(void **state)
+{
+	static const unsigned hw[2] = {24, 24};
+	struct tce_region_info info;
+	struct tce_translation x;
+	struct vm vm;
+	uint64_t tce = 1;
+
+	(void)state;
+	huge_first = 16 * MiB;
+	vm_setup(&vm, 24, hw, 1, true);
+	huge_first = 0;
+	tce_region_info(tce_prereg_lookup(vm.prereg, RAM_UA, 1), &info);
+	assert_int_equal(info.max_page_shift, 24);
+	/* Over the huge page: fine. */
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, 0 | R), TCE_H_SUCCESS);
+	assert_int_equal(ram_mapped(&vm), 1);
+	/* Over 64 KiB pages: refused whole. */
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW + 16 * MiB, (16 * MiB) | R), TCE_H_TOO_HARD);
+	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW + 16 * MiB, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0);
+	assert_int_equal(tce_group_translate(vm.group[0], DDW + 16 * MiB, &x), 0);
+	assert_int_equal(x.perm, 0);
+	assert_int_equal(ram_mapped(&vm), 1);
+	/* INDIRECT with one such TCE among good ones: nothing written. */
+	vm.list.n = 2;
+	vm.list.tces[0] = 0 | R | W;
+	vm.list.tces[1] = (32 * MiB) | R;
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW + 32 * MiB, 0x200000, 2),
+			 TCE_H_TOO_HARD);
+	assert_int_equal(tce_h_get_tce(vm.g, LIOBN, DDW + 32 * MiB, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0);
+	assert_int_equal(tce_window_mapped(vm.w[0]), 1);
+	assert_int_equal(ram_mapped(&vm), 1);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, 0), TCE_H_SUCCESS);
+	vm_teardown(&vm);
+}
+
 /* Memory that is not registered: H_TOO_HARD and nothing changes anywhere. */
 static void test_missing_registration(void **state)
 {
@@ -617,6 +661,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_through_one_window),
 		cmocka_unit_test(test_guest_pages_split),
+		cmocka_unit_test(test_large_tce_over_small_pages_refused),
 		cmocka_unit_test(test_missing_registration),
 		cmocka_unit_test(test_two_windows_all_or_nothing),
 		cmocka_unit_test(test_two_windows_both_updated),

@@ -33,7 +33,7 @@ struct fx {
 };
 
 static void fx_setup_kind(struct fx *f, unsigned type, uint64_t limit, bool attach,
-			  enum tce_userview_kind kind)
+			  enum tce_userview_kind kind, enum tce_profile profile)
 {
 	struct tce_group_desc desc;
 	struct tce_container_config cfg;
@@ -45,6 +45,7 @@ static void fx_setup_kind(struct fx *f, unsigned type, uint64_t limit, bool atta
 	assert_int_equal(tce_account_create(limit, &f->account), 0);
 	assert_int_equal(tce_prereg_create(f->hm, f->account, &f->prereg), 0);
 	tce_group_desc_powernv_ioda2(&desc);
+	desc.profile = profile;
 	assert_int_equal(tce_group_create(&desc, 1, &f->group), 0);
 	cfg = (struct tce_container_config){type, f->hm, f->account, f->prereg, kind};
 	assert_int_equal(tce_container_create(&cfg, &f->c), 0);
@@ -54,7 +55,7 @@ static void fx_setup_kind(struct fx *f, unsigned type, uint64_t limit, bool atta
 
 static void fx_setup(struct fx *f, unsigned type, uint64_t limit, bool attach)
 {
-	fx_setup_kind(f, type, limit, attach, TCE_USERVIEW_MIRROR);
+	fx_setup_kind(f, type, limit, attach, TCE_USERVIEW_MIRROR, TCE_PROFILE_LINUX);
 }
 
 static void fx_teardown(struct fx *f)
@@ -209,12 +210,14 @@ static void test_get_info(void **state)
 	info.argsz = offsetof(struct vfio_iommu_spapr_tce_info, dma32_window_size);
 	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info),
 			 -EINVAL);
-	/* argsz up to dma32 only: no ddw part even for v2. */
+	/* argsz up to dma32 only: flags (in those 16 bytes) says DDW; the ddw part is not written. */
+	memset(&info, 0xee, sizeof(info));
 	info.argsz = offsetof(struct vfio_iommu_spapr_tce_info, ddw);
 	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info), 0);
-	assert_int_equal(info.flags, 0);
+	assert_int_equal(info.argsz, 16);
+	assert_int_equal(info.flags, VFIO_IOMMU_SPAPR_INFO_DDW);
 	assert_int_equal(info.dma32_window_size, 2 * GiB);
-	assert_int_equal(info.ddw.pgsizes, 0);
+	assert_int_equal(info.ddw.pgsizes, UINT64_C(0xeeeeeeeeeeeeeeee));
 	info.argsz = sizeof(info);
 	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info), 0);
 	assert_int_equal(info.flags, VFIO_IOMMU_SPAPR_INFO_DDW);
@@ -224,13 +227,16 @@ static void test_get_info(void **state)
 	assert_int_equal(info.ddw.levels, 5);
 	fx_teardown(&f);
 
-	/* v1: no ddw part. */
+	/* v1: the ddw part covered by argsz is zeroed, not left as the caller had it. */
 	fx_setup(&f, VFIO_SPAPR_TCE_IOMMU, TCE_ACCOUNT_UNLIMITED, true);
-	memset(&info, 0, sizeof(info));
+	memset(&info, 0xee, sizeof(info));
 	info.argsz = sizeof(info);
 	assert_int_equal(tce_container_get_info(f.c, &info), 0);
 	assert_int_equal(info.flags, 0);
 	assert_int_equal(info.dma32_window_size, 2 * GiB);
+	assert_int_equal(info.ddw.pgsizes, 0);
+	assert_int_equal(info.ddw.max_dynamic_windows_supported, 0);
+	assert_int_equal(info.ddw.levels, 0);
 	fx_teardown(&f);
 }
 
@@ -495,8 +501,12 @@ static void test_create_remove(void **state)
 	ASSERT_UNCHANGED(&f, before);
 	assert_int_equal(create_ioctl(&f, 24, 1 * GiB, 2, &start), 0);
 	assert_int_equal(start, 0);
-	assert_int_equal(remove_ioctl(&f, 0), 0);
-	assert_int_equal(remove_ioctl(&f, DDW), 0);
+	/* REMOVE finds the window holding the address, not only its first byte; past its end, none. */
+	assert_int_equal(remove_ioctl(&f, 1 * GiB), -EINVAL);
+	assert_int_equal(remove_ioctl(&f, 1 * GiB - 1), 0);
+	assert_int_equal(remove_ioctl(&f, 0), -EINVAL);
+	assert_int_equal(remove_ioctl(&f, DDW + 12345), 0);
+	assert_int_equal(remove_ioctl(&f, DDW), -EINVAL);
 	assert_true(tce_account_balanced(f.account));
 	fx_teardown(&f);
 }
@@ -659,7 +669,7 @@ static void test_extents_window_compacts(void **state)
 
 	(void)state;
 	fx_setup_kind(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true,
-		      TCE_USERVIEW_EXTENTS);
+		      TCE_USERVIEW_EXTENTS, TCE_PROFILE_LINUX);
 	assert_int_equal(tce_container_register(f.c, RAM_UA, 1 * GiB), 0);
 	assert_int_equal(create_ioctl(&f, 16, 1 * GiB, 1, &start), 0);
 	w = tce_container_window(f.c, start);
@@ -689,32 +699,107 @@ static void test_extents_window_compacts(void **state)
 	fx_teardown(&f);
 }
 
-/* A 16 MiB IOMMU page must lie in host-contiguous memory. */
-static void test_map_containment(void **state)
+/*
+ * Which memory a 16 MiB IOMMU page may map. Linux rules: the region's page
+ * shift (from its backing pages) first (-EINVAL), then the page backing each
+ * IOMMU page (-EPERM); exact rules: host contiguity is enough.
+ */
+static void test_map_page_size_rules(void **state)
 {
-	struct fx f;
+	static const uint64_t MIXED = UINT64_C(3) << 40; /* [16 MiB huge page][16 MiB of 64 KiB] */
+	static const uint64_t FRAG = UINT64_C(1) << 30;  /* 32 MiB of scattered 64 KiB pages */
+	struct tce_region_info info;
 	struct state before;
-	uint64_t start;
+	uint64_t start = 0;
+	unsigned p;
 
 	(void)state;
-	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true);
-	assert_int_equal(tce_hostmem_sim_map(f.hm, 1 * GiB, 32 * MiB, 16, TCE_SIM_MAP_FRAGMENTED), 0);
-	assert_int_equal(tce_container_register(f.c, 1 * GiB, 32 * MiB), 0);
-	assert_int_equal(tce_container_register(f.c, HUGE_UA, 256 * MiB), 0);
-	assert_int_equal(create_ioctl(&f, 24, 1 * GiB, 1, &start), 0);
-	before = state_of(&f);
-	assert_int_equal(map_ioctl(&f, DDW, 16 * MiB, 1 * GiB, VFIO_DMA_MAP_FLAG_READ), -EPERM);
-	/* The first page fine, the second not: nothing mapped. */
-	assert_int_equal(map_ioctl(&f, DDW, 32 * MiB, HUGE_UA + 256 * MiB - 16 * MiB,
-				   VFIO_DMA_MAP_FLAG_READ),
-			 -EINVAL);
-	ASSERT_UNCHANGED(&f, before);
-	assert_int_equal(map_ioctl(&f, DDW, 256 * MiB, HUGE_UA, VFIO_DMA_MAP_FLAG_READ), 0);
-	assert_int_equal(region_mapped(&f, HUGE_UA), 16);
-	assert_int_equal(unmap_ioctl(&f, DDW, 256 * MiB, 0), 0);
-	assert_int_equal(tce_container_unregister(f.c, 1 * GiB, 32 * MiB), 0);
-	assert_int_equal(tce_container_unregister(f.c, HUGE_UA, 256 * MiB), 0);
-	fx_teardown(&f);
+	for (p = 0; p < 2; p++) {
+		enum tce_profile profile = p ? TCE_PROFILE_EXACT : TCE_PROFILE_LINUX;
+		bool linux_rules = profile == TCE_PROFILE_LINUX;
+		struct fx f;
+
+		fx_setup_kind(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true,
+			      TCE_USERVIEW_MIRROR, profile);
+		assert_int_equal(tce_hostmem_sim_map(f.hm, FRAG, 32 * MiB, 16, TCE_SIM_MAP_FRAGMENTED), 0);
+		assert_int_equal(tce_hostmem_sim_map(f.hm, MIXED, 16 * MiB, 24, 0), 0);
+		assert_int_equal(tce_hostmem_sim_map(f.hm, MIXED + 16 * MiB, 16 * MiB, 16, 0), 0);
+		assert_int_equal(tce_container_register(f.c, RAM_UA, 1 * GiB), 0);
+		assert_int_equal(tce_container_register(f.c, FRAG, 32 * MiB), 0);
+		assert_int_equal(tce_container_register(f.c, MIXED, 32 * MiB), 0);
+		assert_int_equal(tce_container_register(f.c, HUGE_UA, 256 * MiB), 0);
+		/* What the kernel records: the huge pages' shift, or the base page (B-P1 kept). */
+		tce_region_info(tce_prereg_lookup(f.prereg, RAM_UA, 1), &info);
+		assert_int_equal(info.max_page_shift, 16);
+		assert_int_equal(info.contiguous_page_shift, 30);
+		tce_region_info(tce_prereg_lookup(f.prereg, MIXED, 1), &info);
+		assert_int_equal(info.max_page_shift, 24);
+		tce_region_info(tce_prereg_lookup(f.prereg, HUGE_UA, 1), &info);
+		assert_int_equal(info.max_page_shift, 24);
+		assert_int_equal(create_ioctl(&f, 24, 1 * GiB, 1, &start), 0);
+		before = state_of(&f);
+		/* Contiguous 64 KiB pages: the region's shift refuses (linux); contiguity allows (exact). */
+		assert_int_equal(map_ioctl(&f, DDW, 16 * MiB, RAM_UA, VFIO_DMA_MAP_FLAG_READ),
+				 linux_rules ? -EINVAL : 0);
+		assert_int_equal(unmap_ioctl(&f, DDW, 16 * MiB, 0), 0);
+		/* Scattered 64 KiB pages: refused before containment (linux) or by it (exact). */
+		assert_int_equal(map_ioctl(&f, DDW, 16 * MiB, FRAG, VFIO_DMA_MAP_FLAG_READ),
+				 linux_rules ? -EINVAL : -EPERM);
+		/* The huge half of the mixed region maps; the 64 KiB half is refused page by page. */
+		if (linux_rules)
+			assert_int_equal(map_ioctl(&f, DDW, 16 * MiB, MIXED + 16 * MiB,
+						   VFIO_DMA_MAP_FLAG_READ),
+					 -EPERM);
+		/* The first page fine, the second not: nothing mapped. */
+		assert_int_equal(map_ioctl(&f, DDW, 32 * MiB, HUGE_UA + 256 * MiB - 16 * MiB,
+					   VFIO_DMA_MAP_FLAG_READ),
+				 -EINVAL);
+		ASSERT_UNCHANGED(&f, before);
+		assert_int_equal(map_ioctl(&f, DDW, 16 * MiB, MIXED, VFIO_DMA_MAP_FLAG_READ), 0);
+		assert_int_equal(region_mapped(&f, MIXED), 1);
+		assert_int_equal(map_ioctl(&f, DDW + 16 * MiB, 256 * MiB, HUGE_UA, VFIO_DMA_MAP_FLAG_READ),
+				 0);
+		assert_int_equal(region_mapped(&f, HUGE_UA), 16);
+		assert_int_equal(unmap_ioctl(&f, DDW, 1 * GiB, 0), 0);
+		assert_int_equal(region_mapped(&f, MIXED), 0);
+		fx_teardown(&f);
+	}
+}
+
+/*
+ * v1 pins each IOMMU page: under the linux rules one larger than the (compound)
+ * page behind it is refused (-EPERM), pinning nothing; exact rules need only
+ * contiguity. A window of 64 KiB pages over 4 KiB host pages.
+ */
+static void test_v1_map_page_size_rules(void **state)
+{
+	unsigned p;
+
+	(void)state;
+	for (p = 0; p < 2; p++) {
+		enum tce_profile profile = p ? TCE_PROFILE_EXACT : TCE_PROFILE_LINUX;
+		struct tce_geometry_request req = {.page_shift = 16, .window_size = 1 * GiB,
+						   .levels = 1, .profile = profile};
+		struct tce_window_config cfg = {.start = 0, .v2 = false,
+						.userview = TCE_USERVIEW_MIRROR};
+		struct tce_window *w;
+
+		assert_int_equal(tce_hostmem_sim_create(12, &cfg.hostmem), 0);
+		assert_int_equal(tce_hostmem_sim_map(cfg.hostmem, RAM_UA, 1 * MiB, 12, 0), 0);
+		assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &cfg.account), 0);
+		assert_int_equal(tce_geometry_compute(&req, &cfg.geo), 0);
+		assert_int_equal(tce_window_create(&cfg, &w), 0);
+		assert_int_equal(tce_window_map(w, 64 * KiB, 1, RAM_UA, TCE_PERM_READ),
+				 profile == TCE_PROFILE_LINUX ? -EPERM : 0);
+		assert_int_equal(tce_window_mapped(w), profile == TCE_PROFILE_LINUX ? 0 : 1);
+		assert_int_equal(tce_hostmem_pinned_bytes(cfg.hostmem),
+				 profile == TCE_PROFILE_LINUX ? 0 : 64 * KiB);
+		tce_window_put(w);
+		assert_int_equal(tce_hostmem_pinned_bytes(cfg.hostmem), 0);
+		assert_true(tce_account_balanced(cfg.account));
+		tce_account_destroy(cfg.account);
+		tce_hostmem_destroy(cfg.hostmem);
+	}
 }
 
 /* Every allocation of a MAP, failed in turn: -ENOMEM and nothing changed (B-N1). */
@@ -912,7 +997,8 @@ int main(void)
 		cmocka_unit_test(test_create_failures_release_exactly),
 		cmocka_unit_test(test_remove_cancels_pending_default),
 		cmocka_unit_test(test_map_unmap_v2),
-		cmocka_unit_test(test_map_containment),
+		cmocka_unit_test(test_map_page_size_rules),
+		cmocka_unit_test(test_v1_map_page_size_rules),
 		cmocka_unit_test(test_extents_window_compacts),
 		cmocka_unit_test(test_map_allocation_failures),
 		cmocka_unit_test(test_attach_detach),

@@ -109,6 +109,38 @@ static void test_sim_huge_pages(void **state)
 	tce_hostmem_destroy(hm);
 }
 
+/* An extent is backed by one page size: a huge page then small pages are two extents. */
+static void test_sim_pin_page_sizes(void **state)
+{
+	struct tce_hostmem *hm = sim(16);
+	struct tce_hostmem_pin *pin;
+	struct tce_extent e;
+	uint64_t hpa;
+	unsigned backing = 0;
+
+	(void)state;
+	assert_int_equal(tce_hostmem_sim_map(hm, 1 * GiB, 16 * MiB, 24, 0), 0);
+	assert_int_equal(tce_hostmem_sim_map(hm, 1 * GiB + 16 * MiB, 16 * MiB, 16, 0), 0);
+	assert_int_equal(tce_hostmem_pin(hm, 1 * GiB, 32 * MiB, &pin), 0);
+	/* The host frames continue (bump allocator), the page size does not. */
+	assert_int_equal(hpa_of(hm, 1 * GiB) + 16 * MiB, hpa_of(hm, 1 * GiB + 16 * MiB));
+	assert_int_equal(tce_hostmem_pin_extents(pin), 2);
+	assert_int_equal(tce_hostmem_pin_extent(pin, 0, &e), 0);
+	assert_int_equal(e.bytes, 16 * MiB);
+	assert_int_equal(e.page_shift, 24);
+	assert_int_equal(tce_hostmem_pin_extent(pin, 1, &e), 0);
+	assert_int_equal(e.ua, 1 * GiB + 16 * MiB);
+	assert_int_equal(e.page_shift, 16);
+	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 1 * MiB, 1 * MiB, &hpa, &backing), 0);
+	assert_int_equal(backing, 24);
+	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 17 * MiB, 1 * MiB, &hpa, &backing), 0);
+	assert_int_equal(backing, 16);
+	/* Across the change of page size: two extents, not one contiguous range. */
+	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 8 * MiB, 16 * MiB, &hpa, NULL), -EPERM);
+	tce_hostmem_unpin(hm, pin);
+	tce_hostmem_destroy(hm);
+}
+
 static void test_sim_remap_moves_frames(void **state)
 {
 	struct tce_hostmem *hm = sim(12);
@@ -177,22 +209,23 @@ static void test_sim_pin_extents(void **state)
 	assert_int_equal(tce_hostmem_pin_extent(pin, 3, &e), 0);
 	assert_int_equal(e.ua, 1 * GiB + 2 * MiB + 192 * KiB);
 	assert_int_equal(e.bytes, 64 * KiB);
+	assert_int_equal(e.page_shift, 16);
 	assert_int_equal(tce_hostmem_pin_extent(pin, 4, &e), -EINVAL);
-	assert_true(tce_hostmem_pin_metadata_bytes(pin) >= 4 * 16);
+	assert_true(tce_hostmem_pin_metadata_bytes(pin) >= 4 * 24);
 	assert_int_equal(tce_hostmem_pinned_bytes(hm), 2 * MiB + 256 * KiB);
 	/* Translation: inside an extent yes; across the fragmented pages no. */
-	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 1 * MiB, 1 * MiB, &hpa), 0);
+	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 1 * MiB, 1 * MiB, &hpa, NULL), 0);
 	assert_int_equal(hpa, hpa_of(hm, 1 * GiB + 1 * MiB));
-	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 2 * MiB, 128 * KiB, &hpa), -EPERM);
+	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 2 * MiB, 128 * KiB, &hpa, NULL), -EPERM);
 	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 2 * MiB + 64 * KiB, 128 * KiB,
-						   &hpa),
+						   &hpa, NULL),
 			 -EPERM);
 	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 2 * MiB - 64 * KiB, 128 * KiB,
-						   &hpa),
+						   &hpa, NULL),
 			 0);
-	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 2 * MiB + 256 * KiB, 4 * KiB, &hpa),
+	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 2 * MiB + 256 * KiB, 4 * KiB, &hpa, NULL),
 			 -EFAULT);
-	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB - 4 * KiB, 4 * KiB, &hpa), -EFAULT);
+	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB - 4 * KiB, 4 * KiB, &hpa, NULL), -EFAULT);
 	/* Pin counts: two pins of the same page. */
 	assert_int_equal(tce_hostmem_pin(hm, 1 * GiB, 64 * KiB, &pin2), 0);
 	assert_int_equal(tce_hostmem_pin_count(hm, hpa_of(hm, 1 * GiB)), 2);
@@ -289,7 +322,7 @@ static void test_sim_pin_check(void **state)
 	assert_int_equal(tce_hostmem_pin_check(hm, pin, &first), 1);
 	assert_int_equal(first, 1 * GiB + 1 * MiB);
 	/* The pin still translates to the old frames and still holds them. */
-	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 1 * MiB, 64 * KiB, &hpa), 0);
+	assert_int_equal(tce_hostmem_pin_translate(pin, 1 * GiB + 1 * MiB, 64 * KiB, &hpa, NULL), 0);
 	assert_int_equal(hpa, pinned_hpa + 1 * MiB);
 	assert_int_equal(tce_hostmem_pin_count(hm, pinned_hpa + 1 * MiB), 1);
 	assert_int_not_equal(hpa_of(hm, 1 * GiB + 1 * MiB), hpa);
@@ -326,6 +359,7 @@ static void process_round_trip(int fd, uint64_t size, unsigned expect_granule)
 	struct tce_hostmem_pin *pin;
 	uint64_t first = 0, hpa;
 	unsigned char *mine, *moved;
+	unsigned backing = 0;
 	void *dest;
 	unsigned char *lib;
 
@@ -342,7 +376,9 @@ static void process_round_trip(int fd, uint64_t size, unsigned expect_granule)
 	assert_int_equal(tce_hostmem_pin_check(hm, pin, &first), 0);
 
 	/* The host address is the library's own mapping of the same memory. */
-	assert_int_equal(tce_hostmem_pin_translate(pin, (uintptr_t)mine + 8192, 4096, &hpa), 0);
+	assert_int_equal(tce_hostmem_pin_translate(pin, (uintptr_t)mine + 8192, 4096, &hpa, &backing),
+			 0);
+	assert_int_equal(backing, expect_granule); /* the file's page */
 	lib = (unsigned char *)(uintptr_t)hpa;
 	assert_ptr_not_equal(lib, mine + 8192);
 	mine[8192] = 0x5a;
@@ -423,6 +459,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_map_query_unmap),
 		cmocka_unit_test(test_sim_huge_pages),
+		cmocka_unit_test(test_sim_pin_page_sizes),
 		cmocka_unit_test(test_sim_remap_moves_frames),
 		cmocka_unit_test(test_sim_pin_extents),
 		cmocka_unit_test(test_sim_pin_errors_pin_nothing),

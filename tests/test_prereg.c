@@ -102,7 +102,7 @@ static void test_review_mremap_scenarios(void **state)
 	/* 2. mremap a new mapping over the range: translation keeps the pinned pages. */
 	assert_int_equal(tce_hostmem_sim_remap(f.hm, other, size, ua, size), 0);
 	assert_int_equal(hpa_now(&f, ua), new_frames);
-	assert_int_equal(tce_region_ua_to_hpa(region, ua + 16 * MiB, 24, &hpa), 0);
+	assert_int_equal(tce_region_ua_to_hpa(region, ua + 16 * MiB, 24, TCE_PROFILE_EXACT, &hpa), 0);
 	assert_int_equal(hpa, old_hpa + 16 * MiB);
 	assert_int_equal(tce_hostmem_pin_count(f.hm, old_hpa), 1);
 	assert_int_equal(tce_prereg_verify(f.prereg, log_stale, &log), 1);
@@ -122,7 +122,7 @@ static void test_review_mremap_scenarios(void **state)
 	assert_int_equal(tce_prereg_count(f.prereg), 2);
 	assert_int_equal(tce_account_locked(f.account, TCE_TAG_REGION), 2 * size);
 	assert_int_equal(tce_hostmem_pinned_bytes(f.hm), 2 * size);
-	assert_int_equal(tce_region_ua_to_hpa(region2, moved, 24, &hpa), 0);
+	assert_int_equal(tce_region_ua_to_hpa(region2, moved, 24, TCE_PROFILE_EXACT, &hpa), 0);
 	assert_int_equal(hpa, new_frames);
 	assert_int_equal(tce_hostmem_pin_count(f.hm, new_frames), 1);
 
@@ -255,24 +255,29 @@ static void test_ua_to_hpa_per_page(void **state)
 			 0);
 	assert_int_equal(tce_prereg_register(f.prereg, 1 * GiB, 17 * MiB, &region), 0);
 	/* A 16 MiB IOMMU page over the huge page: contained. */
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 24, &hpa), 0);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 24, TCE_PROFILE_EXACT, &hpa), 0);
 	assert_int_equal(hpa, hpa_now(&f, 1 * GiB));
 	assert_int_equal(hpa & (16 * MiB - 1), 0);
 	/* A 16 MiB page over the small pages would expose host memory: refused. */
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB, 24, &hpa), -EFAULT);
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB, 17, &hpa), -EPERM);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB, 24, TCE_PROFILE_EXACT, &hpa), -EFAULT);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB, 17, TCE_PROFILE_EXACT, &hpa), -EPERM);
 	/* 64 KiB pages of the small part: fine, each its own frame. */
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB + 128 * KiB, 16, &hpa), 0);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB + 128 * KiB, 16, TCE_PROFILE_EXACT, &hpa), 0);
 	assert_int_equal(hpa, hpa_now(&f, 1 * GiB + 16 * MiB + 128 * KiB));
 	/* Arguments: misaligned ua, page shift out of range, outside the region. */
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 4 * KiB, 16, &hpa), -EINVAL);
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 11, &hpa), -EINVAL);
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 63, &hpa), -EINVAL);
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 17 * MiB, 16, &hpa), -EFAULT);
-	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB - 64 * KiB, 16, &hpa), -EFAULT);
-	/* The summary says 64 KiB pages are safe everywhere; it is only a report. */
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 4 * KiB, 16, TCE_PROFILE_EXACT, &hpa), -EINVAL);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 11, TCE_PROFILE_EXACT, &hpa), -EINVAL);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 63, TCE_PROFILE_EXACT, &hpa), -EINVAL);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 17 * MiB, 16, TCE_PROFILE_EXACT, &hpa), -EFAULT);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB - 64 * KiB, 16, TCE_PROFILE_EXACT, &hpa), -EFAULT);
+	/*
+	 * The kernel's shift: 1 MiB (the size's alignment), as the huge page
+	 * first set the candidate to 16 MiB and the small pages after it did not
+	 * lower it (B-P1); contiguity alone allows 64 KiB.
+	 */
 	tce_region_info(region, &info);
-	assert_int_equal(info.max_page_shift, 16);
+	assert_int_equal(info.max_page_shift, 20);
+	assert_int_equal(info.contiguous_page_shift, 16);
 	assert_int_equal(tce_prereg_unregister(f.prereg, 1 * GiB, 17 * MiB), 0);
 
 	/* Contiguous 64 KiB pages whose host run is not 16 MiB-aligned: a 16 MiB page is refused. */
@@ -280,8 +285,8 @@ static void test_ua_to_hpa_per_page(void **state)
 	assert_int_equal(tce_hostmem_sim_map(f.hm, 9 * GiB, 32 * MiB, 16, 0), 0);
 	assert_int_not_equal(hpa_now(&f, 9 * GiB) & (16 * MiB - 1), 0);
 	assert_int_equal(tce_prereg_register(f.prereg, 9 * GiB, 32 * MiB, &region), 0);
-	assert_int_equal(tce_region_ua_to_hpa(region, 9 * GiB, 24, &hpa), -EPERM);
-	assert_int_equal(tce_region_ua_to_hpa(region, 9 * GiB, 16, &hpa), 0);
+	assert_int_equal(tce_region_ua_to_hpa(region, 9 * GiB, 24, TCE_PROFILE_EXACT, &hpa), -EPERM);
+	assert_int_equal(tce_region_ua_to_hpa(region, 9 * GiB, 16, TCE_PROFILE_EXACT, &hpa), 0);
 	assert_int_equal(tce_prereg_unregister(f.prereg, 9 * GiB, 32 * MiB), 0);
 	teardown(&f);
 }
@@ -302,9 +307,10 @@ static void test_metadata_is_compact(void **state)
 	assert_int_equal(info.extents, 1);
 	assert_true(info.metadata_bytes < 512);
 	assert_int_equal((64 * GiB >> 16) * 8, 8 * MiB);
-	/* Bounded by the host run: sim frames start at 4 GiB, aligned to 2^32 only. */
-	assert_int_equal(info.max_page_shift, 32);
-	assert_int_equal(tce_region_ua_to_hpa(region, 100 * GiB, 24, &hpa), 0);
+	/* The kernel's: the huge pages. Contiguity: the host run, aligned to 2^32 only. */
+	assert_int_equal(info.max_page_shift, 24);
+	assert_int_equal(info.contiguous_page_shift, 32);
+	assert_int_equal(tce_region_ua_to_hpa(region, 100 * GiB, 24, TCE_PROFILE_EXACT, &hpa), 0);
 	assert_int_equal(tce_prereg_unregister(f.prereg, 64 * GiB, 64 * GiB), 0);
 	teardown(&f);
 }
@@ -547,7 +553,7 @@ static void *reader_main(void *arg)
 		/* Alive until we drop the mapping: the right one, and it translates. */
 		tce_region_info(region, &info);
 		if (info.ua != slot_ua(s) || info.size != 512 * KiB ||
-		    tce_region_ua_to_hpa(region, ua, 16, &hpa) != 0)
+		    tce_region_ua_to_hpa(region, ua, 16, TCE_PROFILE_EXACT, &hpa) != 0)
 			return (void *)4;
 		if (s % 2 == 0)
 			r->stable_hits++;
@@ -625,7 +631,7 @@ static void test_process_region(void **state)
 	assert_int_equal(tce_prereg_register(prereg, (uintptr_t)mine, size, &region), 0);
 	assert_int_equal(tce_account_locked(account, TCE_TAG_REGION), size);
 	mine[4096 * 3 + 9] = 42;
-	assert_int_equal(tce_region_ua_to_hpa(region, (uintptr_t)mine + 4096 * 3, 12, &hpa), 0);
+	assert_int_equal(tce_region_ua_to_hpa(region, (uintptr_t)mine + 4096 * 3, 12, TCE_PROFILE_EXACT, &hpa), 0);
 	assert_int_equal(((unsigned char *)(uintptr_t)hpa)[9], 42);
 	assert_int_equal(tce_prereg_verify(prereg, NULL, NULL), 0);
 	assert_int_equal(munmap(mine, (size_t)size), 0);

@@ -181,9 +181,13 @@ TCE_EXPORT int tce_container_detach(struct tce_container *container, struct tce_
  * @container: a container.
  * @info: argsz in, the rest out.
  *
+ * As the kernel does: flags (VFIO_IOMMU_SPAPR_INFO_DDW for v2 with dynamic
+ * windows, else 0) and the 32-bit window are always written; the ddw part is
+ * written when argsz covers it: filled for v2 with dynamic windows, zeroed
+ * otherwise. Bytes past what argsz covers are left alone.
+ *
  * Return: 0; -ENXIO without a group; -EINVAL when argsz does not reach
- * dma32_window_size. The ddw part is filled (and flags has
- * VFIO_IOMMU_SPAPR_INFO_DDW) for v2 with dynamic windows, when argsz covers it.
+ * dma32_window_size.
  */
 TCE_EXPORT int tce_container_get_info(struct tce_container *container, struct vfio_iommu_spapr_tce_info *info);
 
@@ -249,14 +253,15 @@ TCE_EXPORT int tce_container_create_window(struct tce_container *container, unsi
 /**
  * tce_container_remove_window() - VFIO_IOMMU_SPAPR_TCE_REMOVE (v2).
  * @container: a v2 container.
- * @start: bus address of a window.
+ * @start: a bus address inside the window (its start, or any address in it,
+ *         as the kernel looks the window up).
  *
  * Clears the window (uncounting its mappings), unprograms it from every
  * group and releases its charge once nobody holds it.
  *
  * Return: 0 (also for start 0 while the default window is still pending,
  * which cancels it); -ENOTTY for v1; -ENXIO without a group; -EINVAL when no
- * window starts at @start.
+ * window holds @start.
  */
 TCE_EXPORT int tce_container_remove_window(struct tce_container *container, uint64_t start);
 

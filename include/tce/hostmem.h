@@ -60,11 +60,15 @@ extern "C" {
 struct tce_hostmem;
 struct tce_hostmem_pin;
 
-/** One run of a pin: [ua, ua + bytes) is backed by [hpa, hpa + bytes). */
+/**
+ * One run of a pin: [ua, ua + bytes) is backed by [hpa, hpa + bytes), in
+ * pages of one size (a change of page size starts a new extent).
+ */
 struct tce_extent {
 	uint64_t ua;
 	uint64_t hpa;
 	uint64_t bytes;
+	unsigned page_shift; /**< the backing page: the base page or a huge page */
 };
 
 /** What backs one user address now (sim backend). */
@@ -250,7 +254,7 @@ TCE_EXPORT unsigned tce_hostmem_pin_granule_shift(const struct tce_hostmem_pin *
  * tce_hostmem_pin_metadata_bytes() - bytes the pin uses to describe its memory.
  * @pin: a pin.
  *
- * Return: the bookkeeping bytes (the pin and its extents; 16 bytes an extent).
+ * Return: the bookkeeping bytes (the pin and its extents; 24 bytes an extent).
  */
 TCE_EXPORT uint64_t tce_hostmem_pin_metadata_bytes(const struct tce_hostmem_pin *pin);
 
@@ -261,13 +265,15 @@ TCE_EXPORT uint64_t tce_hostmem_pin_metadata_bytes(const struct tce_hostmem_pin 
  * @ua: first user address.
  * @bytes: length (an IOMMU page), at least 1.
  * @hpa: receives the host address of @ua.
+ * @page_shift: receives the size of the pages backing the range (may be NULL):
+ *              a range larger than that page is contiguous but spans several.
  *
  * Return: 0; -EFAULT if the range is not inside the pin; -EPERM if it is
  * inside but crosses an extent or a granule boundary, i.e. is not known to be
  * host-contiguous.
  */
 TCE_EXPORT int tce_hostmem_pin_translate(const struct tce_hostmem_pin *pin, uint64_t ua, uint64_t bytes,
-			      uint64_t *hpa);
+			      uint64_t *hpa, unsigned *page_shift);
 
 /**
  * tce_hostmem_pin_check() - whether the process still maps the pinned memory

@@ -48,6 +48,7 @@
 #include <stdint.h>
 
 #include "tce/account.h"
+#include "tce/geometry.h"
 #include "tce/hostmem.h"
 #include "tce/version.h"
 
@@ -67,8 +68,13 @@ struct tce_region_info {
 	size_t extents;          /**< extents of its pinned memory */
 	unsigned granule_shift;  /**< host-contiguity granule of the extents */
 	uint64_t metadata_bytes; /**< bookkeeping bytes: region, pin and extents */
-	unsigned max_page_shift; /**< largest IOMMU page shift every aligned page of the
-	                              region could use (a report, never used for checks) */
+	unsigned max_page_shift; /**< the page shift the kernel records: the natural
+	                              alignment of ua and size, lowered to the backing
+	                              pages (huge or base; B-P1 kept, see docs/memory.md).
+	                              The linux rules refuse larger IOMMU pages */
+	unsigned contiguous_page_shift; /**< largest IOMMU page shift every aligned page of
+	                                     the region could use by host contiguity alone
+	                                     (what the exact rules allow) */
 };
 
 /**
@@ -180,16 +186,22 @@ TCE_EXPORT int tce_prereg_verify(struct tce_prereg *prereg, tce_prereg_stale_fn 
  * @region: the region.
  * @ua: first user address of the IOMMU page, aligned to 2^@page_shift.
  * @page_shift: IOMMU page shift (12..62).
+ * @rules: TCE_PROFILE_LINUX for the kernel's rules: the page shift must not
+ *         pass the region's max_page_shift (-EFAULT, as mm_iommu_ua_to_hpa())
+ *         and the page must lie inside one backing page at least as large
+ *         (-EPERM, as tce_page_is_contained()); TCE_PROFILE_EXACT: host
+ *         contiguity is enough, whatever the pages behind it.
  * @hpa: receives the host address of @ua.
  *
  * Return: 0 when [ua, ua + 2^page_shift) lies in the region, in one extent and
- * one host-contiguous granule, and the host address is aligned to the page;
- * -EINVAL for a bad page shift or a misaligned @ua; -EFAULT when the page is
- * not inside the region; -EPERM when it is inside but not host-contiguous or
- * not aligned in host memory.
+ * one host-contiguous granule, the rules allow it, and the host address is
+ * aligned to the page; -EINVAL for a bad page shift, rules or a misaligned
+ * @ua; -EFAULT when the page is not inside the region (or too large for it,
+ * linux); -EPERM when it is inside but not host-contiguous, not backed by
+ * large enough pages (linux) or not aligned in host memory.
  */
 TCE_EXPORT int tce_region_ua_to_hpa(const struct tce_region *region, uint64_t ua, unsigned page_shift,
-			 uint64_t *hpa);
+				    enum tce_profile rules, uint64_t *hpa);
 
 /**
  * tce_region_mapped_inc() - count one more TCE pointing into the region.
