@@ -11,15 +11,8 @@
 #include "tce/container.h"
 #include "alloc.h"
 #include "charge.h"
+#include "group_internal.h"
 #include "range.h"
-
-struct tce_group {
-	pthread_mutex_t lock; /* guards programmed[] */
-	struct tce_group_desc desc;
-	unsigned id;
-	struct tce_container *container;
-	struct tce_window *programmed[TCE_MAX_WINDOWS];
-};
 
 /* A region this container registered; sorted by ua. */
 struct held_region {
@@ -31,6 +24,7 @@ struct tce_container {
 	struct tce_container_config cfg;
 	bool v2;
 	bool enabled;
+	bool bound; /* bound to its address space (the kernel's container->mm is set) */
 	bool def_window_pending;
 	uint64_t v1_charged;
 	struct tce_group **groups;
@@ -39,83 +33,6 @@ struct tce_container {
 	struct held_region *held;
 	size_t nheld, held_cap;
 };
-
-/* ---- groups ---- */
-
-void tce_group_desc_powernv_ioda2(struct tce_group_desc *desc)
-{
-	memset(desc, 0, sizeof(*desc));
-	desc->pgsizes = (UINT64_C(1) << 12) | (UINT64_C(1) << 16) | (UINT64_C(1) << 24) |
-			(UINT64_C(1) << 28);
-	desc->max_windows = 2;
-	desc->max_levels = TCE_LEVELS_MAX;
-	desc->window_start[0] = 0;
-	desc->window_start[1] = UINT64_C(1) << 59;
-	desc->dma32_start = 0;
-	desc->dma32_size = UINT64_C(2) << 30;
-	desc->ddw = true;
-	desc->profile = TCE_PROFILE_LINUX;
-	desc->platform = 1;
-}
-
-int tce_group_create(const struct tce_group_desc *desc, unsigned id, struct tce_group **groupp)
-{
-	struct tce_group *group;
-
-	if (desc->max_windows > TCE_MAX_WINDOWS)
-		return -EINVAL;
-	group = tce_zalloc(sizeof(*group));
-	if (!group)
-		return -ENOMEM;
-	if (pthread_mutex_init(&group->lock, NULL) != 0) {
-		tce_free(group);
-		return -ENOMEM;
-	}
-	group->desc = *desc;
-	group->id = id;
-	*groupp = group;
-	return 0;
-}
-
-int tce_group_destroy(struct tce_group *group)
-{
-	if (!group)
-		return 0;
-	if (group->container)
-		return -EBUSY;
-	pthread_mutex_destroy(&group->lock);
-	tce_free(group);
-	return 0;
-}
-
-int tce_group_translate(struct tce_group *group, uint64_t iova, struct tce_translation *xlate)
-{
-	struct tce_window *w = NULL;
-	unsigned slot;
-	int rc;
-
-	pthread_mutex_lock(&group->lock);
-	for (slot = 0; slot < TCE_MAX_WINDOWS; slot++) {
-		if (group->programmed[slot] && tce_window_contains(group->programmed[slot], iova)) {
-			w = group->programmed[slot];
-			tce_window_get(w);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&group->lock);
-	if (!w)
-		return -ENXIO;
-	rc = tce_window_translate(w, iova, xlate);
-	tce_window_put(w);
-	return rc;
-}
-
-static void group_program(struct tce_group *group, unsigned slot, struct tce_window *w)
-{
-	pthread_mutex_lock(&group->lock);
-	group->programmed[slot] = w;
-	pthread_mutex_unlock(&group->lock);
-}
 
 /* ---- container ---- */
 
@@ -175,9 +92,16 @@ static int window_create(struct tce_container *c, unsigned slot, unsigned page_s
 	rc = tce_window_create(&wcfg, &w);
 	if (rc)
 		return rc;
+	/* Program it into every group; a platform failure unprograms the others and frees it. */
+	for (g = 0; g < c->ngroups && rc == 0; g++)
+		rc = tce_group_set_window(c->groups[g], slot, w);
+	if (rc) {
+		while (g-- > 1)
+			tce_group_unset_window(c->groups[g - 1], slot);
+		tce_window_put(w);
+		return rc;
+	}
 	c->windows[slot] = w;
-	for (g = 0; g < c->ngroups; g++)
-		group_program(c->groups[g], slot, w);
 	return 0;
 }
 
@@ -195,9 +119,24 @@ static void window_remove(struct tce_container *c, unsigned slot)
 
 	c->windows[slot] = NULL;
 	for (g = 0; g < c->ngroups; g++)
-		group_program(c->groups[g], slot, NULL);
+		tce_group_unset_window(c->groups[g], slot);
 	window_clear(w);
 	tce_window_put(w);
+}
+
+/*
+ * Whether every attached group can unprogram a window. The kernel finds out
+ * group by group, after unprogramming the ones before; libtce asks first, so a
+ * refused REMOVE leaves the window whole.
+ */
+static bool unset_supported(const struct tce_container *c)
+{
+	size_t g;
+
+	for (g = 0; g < c->ngroups; g++)
+		if (c->groups[g]->desc.no_unset_window)
+			return false;
+	return true;
 }
 
 /* The slot of the window containing @iova, or TCE_MAX_WINDOWS; under the container lock. */
@@ -234,6 +173,8 @@ int tce_container_attach(struct tce_container *c, struct tce_group *group)
 
 	if (group->desc.emulated)
 		return -EINVAL;
+	if (group->desc.no_platform_data)
+		return -ENODEV;
 	pthread_mutex_lock(&c->lock);
 	if (c->v2 && (!group->desc.ddw || group->desc.max_windows == 0)) {
 		rc = -EINVAL;
@@ -247,11 +188,16 @@ int tce_container_attach(struct tce_container *c, struct tce_group *group)
 		rc = tce_array_reserve((void **)&c->groups, &c->groups_cap, c->ngroups + 1,
 				       sizeof(*c->groups));
 	}
-	if (rc == 0) {
+	/* Program the existing windows; a platform failure unprograms them and refuses the group. */
+	for (slot = 0; slot < TCE_MAX_WINDOWS && rc == 0; slot++)
+		if (c->windows[slot])
+			rc = tce_group_set_window(group, slot, c->windows[slot]);
+	if (rc) {
+		while (slot-- > 0)
+			tce_group_unset_window(group, slot);
+	} else {
 		c->groups[c->ngroups++] = group;
 		group->container = c;
-		for (slot = 0; slot < TCE_MAX_WINDOWS; slot++)
-			group_program(group, slot, c->windows[slot]);
 		if (c->ngroups == 1 && !c->windows[0])
 			c->def_window_pending = true;
 	}
@@ -272,7 +218,7 @@ int tce_container_detach(struct tce_container *c, struct tce_group *group)
 		return -EINVAL;
 	}
 	for (slot = 0; slot < TCE_MAX_WINDOWS; slot++)
-		group_program(group, slot, NULL);
+		tce_group_unset_window(group, slot);
 	memmove(&c->groups[i], &c->groups[i + 1], (c->ngroups - i - 1) * sizeof(*c->groups));
 	c->ngroups--;
 	group->container = NULL;
@@ -335,8 +281,10 @@ int tce_container_enable(struct tce_container *c)
 		rc = -ENODEV;
 	else if (desc->dma32_size == 0)
 		rc = -EPERM;
-	else
+	else {
+		c->bound = true;
 		rc = tce_account_charge(c->cfg.account, TCE_TAG_V1_WINDOW, desc->dma32_size);
+	}
 	if (rc == 0) {
 		c->v1_charged = desc->dma32_size;
 		c->enabled = true;
@@ -388,6 +336,9 @@ int tce_container_register(struct tce_container *c, uint64_t ua, uint64_t size)
 
 	if (!c->v2)
 		return -ENOTTY;
+	pthread_mutex_lock(&c->lock);
+	c->bound = true; /* the kernel binds before it looks at the arguments */
+	pthread_mutex_unlock(&c->lock);
 	if (!range_aligned(c, ua, size) || size == 0)
 		return -EINVAL;
 	pthread_mutex_lock(&c->lock);
@@ -419,6 +370,11 @@ int tce_container_unregister(struct tce_container *c, uint64_t ua, uint64_t size
 
 	if (!c->v2)
 		return -ENOTTY;
+	pthread_mutex_lock(&c->lock);
+	rc = c->bound ? 0 : -EPERM; /* nothing was ever registered from an address space */
+	pthread_mutex_unlock(&c->lock);
+	if (rc)
+		return rc;
 	if (!range_aligned(c, ua, size))
 		return -EINVAL;
 	pthread_mutex_lock(&c->lock);
@@ -447,6 +403,7 @@ int tce_container_create_window(struct tce_container *c, unsigned page_shift,
 	if (!c->v2)
 		return -ENOTTY;
 	pthread_mutex_lock(&c->lock);
+	c->bound = true;
 	desc = container_desc(c);
 	if (!desc) {
 		rc = -ENXIO;
@@ -481,6 +438,7 @@ int tce_container_remove_window(struct tce_container *c, uint64_t start)
 	if (!c->v2)
 		return -ENOTTY;
 	pthread_mutex_lock(&c->lock);
+	c->bound = true;
 	if (!container_desc(c)) {
 		rc = -ENXIO;
 	} else if (c->def_window_pending && start == 0) {
@@ -488,13 +446,11 @@ int tce_container_remove_window(struct tce_container *c, uint64_t start)
 		rc = 0;
 	} else {
 		/* The window that holds @start, as the kernel finds it (not only its first byte). */
-		for (slot = 0; slot < TCE_MAX_WINDOWS; slot++) {
-			if (c->windows[slot] && tce_window_contains(c->windows[slot], start)) {
-				window_remove(c, slot);
-				rc = 0;
-				break;
-			}
-		}
+		slot = window_slot(c, start);
+		if (slot < TCE_MAX_WINDOWS)
+			rc = unset_supported(c) ? 0 : -EPERM;
+		if (rc == 0)
+			window_remove(c, slot);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
@@ -618,6 +574,8 @@ void tce_container_state(struct tce_container *c, struct tce_container_state *st
 	pthread_mutex_lock(&c->lock);
 	state->v2 = c->v2;
 	state->enabled = c->enabled;
+	state->bound = c->bound;
+	state->hostmem = c->cfg.hostmem;
 	state->def_window_pending = c->def_window_pending;
 	state->groups = (unsigned)c->ngroups;
 	state->regions = (unsigned)c->nheld;
@@ -634,6 +592,19 @@ void tce_container_state(struct tce_container *c, struct tce_container_state *st
 		state->mapped += usage.mapped;
 	}
 	pthread_mutex_unlock(&c->lock);
+}
+
+size_t tce_container_regions(struct tce_container *c, struct tce_container_region *regions,
+			     size_t max)
+{
+	size_t i, n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->nheld;
+	for (i = 0; i < n && i < max; i++)
+		regions[i] = (struct tce_container_region){c->held[i].ua, c->held[i].size};
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }
 
 int tce_container_destroy(struct tce_container *c)

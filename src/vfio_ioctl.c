@@ -56,6 +56,27 @@ static bool is_v2(struct tce_container *c)
 	return state.v2;
 }
 
+/* Commands that bind a container to the caller's address space. */
+static bool binds(unsigned long cmd)
+{
+	return cmd == VFIO_IOMMU_ENABLE || cmd == VFIO_IOMMU_SPAPR_REGISTER_MEMORY ||
+	       cmd == VFIO_IOMMU_SPAPR_TCE_CREATE || cmd == VFIO_IOMMU_SPAPR_TCE_REMOVE;
+}
+
+int tce_container_ioctl_as(struct tce_container *c, const struct tce_hostmem *caller,
+			   unsigned long cmd, uintptr_t arg)
+{
+	struct tce_container_state state;
+
+	if (cmd != VFIO_CHECK_EXTENSION) {
+		tce_container_state(c, &state);
+		if (caller != state.hostmem && (state.bound || binds(cmd) ||
+						cmd == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY))
+			return -EPERM;
+	}
+	return tce_container_ioctl(c, cmd, arg);
+}
+
 int tce_container_ioctl(struct tce_container *c, unsigned long cmd, uintptr_t arg)
 {
 	int rc;

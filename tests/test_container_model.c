@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Model-based container test: random sequences of attach, detach, register,
- * unregister, create, remove, map and unmap, some with an injected allocation
- * failure, run against a v2 container and against a small reference model
- * written here. After every step the ledger (per tag), the pinned bytes, every
- * region's mapped counter and every window's mapped entries must equal the
- * model's. Each sequence ends by releasing everything: the ledger balances.
+ * unregister, create, remove, map, unmap and calls from another process, some
+ * with an injected allocation failure or a failing platform call (a window
+ * that cannot be programmed into a group), run against a v2 container and
+ * against a small reference model written here. After every step the ledger
+ * (per tag), the pinned bytes, every region's mapped counter, every window's
+ * mapped entries, what each group has programmed, the binding and the
+ * registered regions must equal the model's. Each sequence ends by releasing
+ * everything: the ledger balances.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -54,12 +57,17 @@ struct model {
 	bool attached[2];
 	bool registered[NREGIONS];
 	bool enabled;
+	bool bound;
 	bool pending;
 	struct model_window w[2];
 };
 
+/* What a step injects: nothing, an allocation failure (-ENOMEM), a platform failure (-EIO). */
+enum inject { NONE, ALLOC, PLATFORM };
+
 struct sut {
 	struct tce_hostmem *hm;
+	struct tce_hostmem *other; /* another process's address space */
 	struct tce_account *account;
 	struct tce_prereg *prereg;
 	struct tce_group *groups[2];
@@ -146,6 +154,28 @@ static void check(struct sut *s, const struct model *m)
 	assert_int_equal(tce_account_locked(s->account, TCE_TAG_REGION), expect_region);
 	assert_int_equal(tce_account_locked(s->account, TCE_TAG_COUNT), 2 * expect_table + expect_region);
 	assert_int_equal(tce_hostmem_pinned_bytes(s->hm), expect_region);
+	/* Each group has exactly the container's windows programmed, or none when detached. */
+	for (k = 0; k < 2; k++) {
+		for (slot = 0; slot < 2; slot++) {
+			struct tce_translation x;
+			int rc = tce_group_translate(s->groups[k], slot ? DDW : 0, &x);
+
+			assert_int_equal(rc, m->attached[k] && m->w[slot].exists ? 0 : -ENXIO);
+		}
+	}
+	{
+		struct tce_container_region held[NREGIONS];
+		struct tce_container_state st;
+		size_t n = tce_container_regions(s->c, held, NREGIONS), j = 0;
+
+		tce_container_state(s->c, &st);
+		assert_int_equal(st.bound, m->bound);
+		assert_int_equal(st.enabled, m->enabled);
+		for (k = 0; k < NREGIONS; k++)
+			if (m->registered[k] && regions[k].ua != HUGE_UA)
+				assert_int_equal(held[j++].ua, regions[k].ua);
+		assert_int_equal(n, j + m->registered[4]);
+	}
 }
 
 static void sut_setup(struct sut *s)
@@ -155,6 +185,7 @@ static void sut_setup(struct sut *s)
 	unsigned g;
 
 	assert_int_equal(tce_hostmem_sim_create(16, &s->hm), 0);
+	assert_int_equal(tce_hostmem_sim_create(16, &s->other), 0);
 	assert_int_equal(tce_hostmem_sim_map(s->hm, RAM_UA, 1 * GiB, 16, 0), 0);
 	assert_int_equal(tce_hostmem_sim_map(s->hm, HUGE_UA, 256 * MiB, 24, 0), 0);
 	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &s->account), 0);
@@ -179,6 +210,7 @@ static void sut_teardown(struct sut *s)
 	assert_int_equal(tce_hostmem_pinned_bytes(s->hm), 0);
 	tce_account_destroy(s->account);
 	tce_hostmem_destroy(s->hm);
+	tce_hostmem_destroy(s->other);
 }
 
 static unsigned groups_attached(const struct model *m)
@@ -210,15 +242,17 @@ static bool pick_range(struct model *m, uint64_t *seed, unsigned *slot, uint64_t
 	return true;
 }
 
-static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
+static void step(struct sut *s, struct model *m, uint64_t *seed, enum inject inject)
 {
-	unsigned op = (unsigned)(test_rng(seed) % 9);
+	unsigned op = (unsigned)(test_rng(seed) % 10);
 	unsigned g = (unsigned)(test_rng(seed) % 2), k = (unsigned)(test_rng(seed) % NREGIONS), slot;
 	uint64_t first, npages, i;
-	int rc, expect;
+	int rc, expect, failure = inject == PLATFORM ? -EIO : -ENOMEM;
 
-	if (inject)
+	if (inject == ALLOC)
 		tce_fault_fail_nth(1 + test_rng(seed) % 4);
+	else if (inject == PLATFORM)
+		tce_fault_set_window_fail_nth(1 + test_rng(seed) % 2, TCE_OPAL_HARDWARE);
 	switch (op) {
 	case 0: /* attach */
 		rc = tce_container_attach(s->c, s->groups[g]);
@@ -243,6 +277,7 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 		break;
 	case 2: /* register */
 		rc = tce_container_register(s->c, regions[k].ua, regions[k].size);
+		m->bound = true;
 		expect = m->registered[k] ? -EBUSY : 0;
 		if (rc == 0 && expect == 0) {
 			m->registered[k] = true;
@@ -257,7 +292,7 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 				if (m->w[slot].ua[i] && region_of(m->w[slot].ua[i]) == (int)k)
 					busy = true;
 		rc = tce_container_unregister(s->c, regions[k].ua, regions[k].size);
-		expect = !m->registered[k] ? -ENOENT : busy ? -EBUSY : 0;
+		expect = !m->bound ? -EPERM : !m->registered[k] ? -ENOENT : busy ? -EBUSY : 0;
 		if (rc == 0 && expect == 0)
 			m->registered[k] = false;
 		break;
@@ -270,6 +305,8 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 		struct model before = *m;
 
 		rc = tce_container_create_window(s->c, ps, size, levels, &start);
+		m->bound = true;
+		before.bound = true;
 		if (!groups_attached(m)) {
 			expect = -ENXIO;
 			break;
@@ -280,7 +317,7 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 		if (rc == 0 && expect == 0) {
 			model_add_window(m, slot, ps, size, levels);
 			assert_int_equal(start, m->w[slot].start);
-		} else if (rc == -ENOMEM && inject) {
+		} else if (rc == failure && inject) {
 			/* The default window may or may not have been created before the failure. */
 			struct tce_window *w0 = tce_container_window(s->c, 0);
 
@@ -296,6 +333,7 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 
 		slot = start ? 1 : 0;
 		rc = tce_container_remove_window(s->c, start);
+		m->bound = true;
 		if (!groups_attached(m)) {
 			expect = -ENXIO;
 		} else if (start == 0 && m->pending) {
@@ -330,7 +368,7 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 			rc = map ? tce_container_map(s->c, iova, 4 * KiB, RAM_UA, VFIO_DMA_MAP_FLAG_READ)
 				 : tce_container_unmap(s->c, iova, 4 * KiB);
 			expect = -ENXIO;
-			if (rc == -ENOMEM && inject)
+			if (rc == failure && inject)
 				goto nomem_default;
 			break;
 		}
@@ -358,7 +396,7 @@ static void step(struct sut *s, struct model *m, uint64_t *seed, bool inject)
 				for (i = 0; i < npages; i++)
 					m->w[slot].ua[first + i] = 0;
 		}
-		if (rc == -ENOMEM && inject) {
+		if (rc == failure && inject) {
 nomem_default:
 			/* Nothing mapped; only the default window's creation may have happened. */
 			{
@@ -373,6 +411,22 @@ nomem_default:
 		}
 		break;
 	}
+	case 8: { /* another process: refused once bound, and always for what would bind */
+		struct vfio_iommu_spapr_register_memory reg = {sizeof(reg), 0, regions[k].ua,
+							       regions[k].size};
+		struct vfio_iommu_spapr_tce_info info = {.argsz = sizeof(info)};
+
+		if (test_rng(seed) % 2) {
+			rc = tce_container_ioctl_as(s->c, s->other, VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
+						    (uintptr_t)&reg);
+			expect = -EPERM;
+		} else {
+			rc = tce_container_ioctl_as(s->c, s->other, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
+						    (uintptr_t)&info);
+			expect = m->bound ? -EPERM : groups_attached(m) ? 0 : -ENXIO;
+		}
+		break;
+	}
 	default: /* a translation through a group: never changes anything */
 	{
 		struct tce_translation x;
@@ -383,12 +437,13 @@ nomem_default:
 	}
 	}
 	tce_fault_fail_nth(0);
+	tce_fault_set_window_fail_nth(0, 0);
 	if (rc != expect && !inject)
 		print_message("op %u group %u region %u: rc %d, model expects %d\n", op, g, k, rc, expect);
 	if (rc != expect) {
-		/* Only an injected allocation failure may change the result, and only to -ENOMEM. */
+		/* Only an injected failure may change the result, and only to its errno. */
 		assert_true(inject);
-		assert_int_equal(rc, -ENOMEM);
+		assert_int_equal(rc, failure);
 	}
 	check(s, m);
 }
@@ -397,7 +452,7 @@ static void test_random_sequences(void **state)
 {
 	uint64_t seed = 0x2545F4914F6CDD1Du;
 	/* 2000 sequences (200 quick); LIBTCE_MODEL_SEQUENCES overrides (CI's valgrind run uses fewer). */
-	unsigned seq, n, injected = 0;
+	unsigned seq, n, injected = 0, platform = 0;
 	unsigned sequences = (unsigned)test_count("LIBTCE_MODEL_SEQUENCES", 200, 2000);
 
 	(void)state;
@@ -408,15 +463,18 @@ static void test_random_sequences(void **state)
 		memset(&m, 0, sizeof(m));
 		sut_setup(&s);
 		for (n = 0; n < STEPS; n++) {
-			bool inject = test_rng(&seed) % 8 == 0;
+			unsigned roll = (unsigned)(test_rng(&seed) % 16);
+			enum inject inject = roll < 2 ? ALLOC : roll == 2 ? PLATFORM : NONE;
 
-			injected += inject;
+			injected += inject == ALLOC;
+			platform += inject == PLATFORM;
 			step(&s, &m, &seed, inject);
 		}
 		sut_teardown(&s);
 	}
-	print_message("%u sequences of %u steps, %u with an injected allocation failure\n", sequences,
-		      STEPS, injected);
+	print_message("%u sequences of %u steps, %u with an injected allocation failure, %u with a "
+		      "failing platform call\n",
+		      sequences, STEPS, injected, platform);
 }
 
 int main(void)

@@ -33,6 +33,15 @@
  * <linux/vfio.h> and returns what the Linux driver returns, except where the
  * driver is wrong (docs/container.md lists each difference).
  *
+ * A container serves one address space (a process's mm in the kernel): the
+ * hostmem of its config. As the kernel binds a container to the first process
+ * that registers memory, enables it or creates or removes a window, the
+ * container is bound on its first such call; from then on every call from
+ * another address space (tce_container_ioctl_as()) gets -EPERM, and
+ * UNREGISTER before any binding gets -EPERM too. The platform can refuse
+ * (fault.h): programming a window into a group fails as firmware does, and
+ * every such failure rolls back.
+ *
  * Locking: one mutex per container for control operations, one per window
  * for its entries. All functions are thread-safe.
  */
@@ -73,6 +82,9 @@ struct tce_group_desc {
 	enum tce_profile profile;                /**< sizing and validity rules */
 	unsigned platform;                       /**< table implementation; groups of different
 	                                              platforms cannot share a container */
+	bool no_platform_data;                   /**< the PE has no table group (attach: -ENODEV) */
+	bool no_unset_window;                    /**< the platform cannot unprogram a window
+	                                              (TCE_REMOVE: -EPERM) */
 };
 
 /**
@@ -309,6 +321,9 @@ TCE_EXPORT struct tce_window *tce_container_window(struct tce_container *contain
 struct tce_container_state {
 	bool v2;                  /**< VFIO_SPAPR_TCE_v2_IOMMU */
 	bool enabled;             /**< v1: ENABLE done; v2: memory registered (MAP/UNMAP allowed) */
+	bool bound;               /**< bound to its address space (first ENABLE, REGISTER,
+	                               TCE_CREATE or TCE_REMOVE) */
+	const struct tce_hostmem *hostmem; /**< the address space it serves */
 	bool def_window_pending;  /**< the default window will be created on first use */
 	unsigned groups;          /**< groups attached */
 	unsigned windows;         /**< windows created */
@@ -345,6 +360,45 @@ TCE_EXPORT void tce_container_state(struct tce_container *container,
  * the other version.
  */
 TCE_EXPORT int tce_container_ioctl(struct tce_container *container, unsigned long cmd, uintptr_t arg);
+
+/**
+ * tce_container_ioctl_as() - tce_container_ioctl() called from an address space.
+ * @container: a container.
+ * @caller: the calling process's address space (tce_container_ioctl() is this
+ *          with the container's own).
+ * @cmd: as for tce_container_ioctl().
+ * @arg: as for tce_container_ioctl().
+ *
+ * VFIO_CHECK_EXTENSION answers anyone. Otherwise, as the kernel checks
+ * current->mm: a bound container refuses every other address space with
+ * -EPERM, and an unbound one refuses UNREGISTER from anyone with -EPERM. A
+ * call from another address space that would bind the container (ENABLE,
+ * REGISTER, TCE_CREATE, TCE_REMOVE) is refused with -EPERM too: the kernel
+ * would bind the container to that process, but a container serves the
+ * address space it was created for.
+ *
+ * Return: as tce_container_ioctl(), or -EPERM as above.
+ */
+TCE_EXPORT int tce_container_ioctl_as(struct tce_container *container,
+				      const struct tce_hostmem *caller, unsigned long cmd,
+				      uintptr_t arg);
+
+/** One region a container registered. */
+struct tce_container_region {
+	uint64_t ua;
+	uint64_t size;
+};
+
+/**
+ * tce_container_regions() - the regions a container registered, by address.
+ * @container: a container.
+ * @regions: receives up to @max of them (may be NULL when @max is 0).
+ * @max: room in @regions.
+ *
+ * Return: how many it holds (the first @max are written).
+ */
+TCE_EXPORT size_t tce_container_regions(struct tce_container *container,
+					struct tce_container_region *regions, size_t max);
 
 #ifdef __cplusplus
 }
