@@ -122,28 +122,28 @@ static inline int reg_ioctl(struct fx *f, unsigned long cmd, uint64_t ua, uint64
 {
 	struct vfio_iommu_spapr_register_memory reg = {sizeof(reg), flags, ua, size};
 
-	return tce_container_ioctl(f->c, cmd, (uintptr_t)&reg);
+	return tce_container_ioctl(f->c, cmd, (uintptr_t)&reg, sizeof(reg));
 }
 
 static inline int map_ioctl(struct fx *f, uint64_t iova, uint64_t size, uint64_t ua, uint32_t flags)
 {
 	struct vfio_iommu_type1_dma_map map = {sizeof(map), flags, ua, iova, size};
 
-	return tce_container_ioctl(f->c, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map);
+	return tce_container_ioctl(f->c, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map, sizeof(map));
 }
 
 static inline int unmap_ioctl(struct fx *f, uint64_t iova, uint64_t size, uint32_t flags)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = {sizeof(unmap), flags, iova, size};
 
-	return tce_container_ioctl(f->c, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&unmap);
+	return tce_container_ioctl(f->c, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&unmap, sizeof(unmap));
 }
 
 static inline int create_ioctl(struct fx *f, uint32_t ps, uint64_t size, uint32_t levels, uint64_t *start)
 {
 	struct vfio_iommu_spapr_tce_create create = {
 		.argsz = sizeof(create), .page_shift = ps, .window_size = size, .levels = levels};
-	int rc = tce_container_ioctl(f->c, VFIO_IOMMU_SPAPR_TCE_CREATE, (uintptr_t)&create);
+	int rc = tce_container_ioctl(f->c, VFIO_IOMMU_SPAPR_TCE_CREATE, (uintptr_t)&create, sizeof(create));
 
 	if (rc == 0 && start)
 		*start = create.start_addr;
@@ -154,7 +154,7 @@ static inline int remove_ioctl(struct fx *f, uint64_t start)
 {
 	struct vfio_iommu_spapr_tce_remove remove = {sizeof(remove), 0, start};
 
-	return tce_container_ioctl(f->c, VFIO_IOMMU_SPAPR_TCE_REMOVE, (uintptr_t)&remove);
+	return tce_container_ioctl(f->c, VFIO_IOMMU_SPAPR_TCE_REMOVE, (uintptr_t)&remove, sizeof(remove));
 }
 
 #endif /* LIBTCE_TEST_CONTAINER_FIXTURE_H */

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -36,12 +37,12 @@ static void test_check_extension_and_unknown(void **state)
 
 	(void)state;
 	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, false);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU), 1);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU), 1);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU), 0);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_EEH), 0);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_EEH_PE_OP, 0), -ENOTTY);
-	assert_int_equal(tce_container_ioctl(f.c, 0x12345, 0), -ENOTTY);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU, 0), 1);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU, 0), 1);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU, 0), 0);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_CHECK_EXTENSION, VFIO_EEH, 0), 0);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_EEH_PE_OP, 0, 0), -ENOTTY);
+	assert_int_equal(tce_container_ioctl(f.c, 0x12345, 0, 0), -ENOTTY);
 	/* Opening with another IOMMU type. */
 	cfg = (struct tce_container_config){VFIO_TYPE1_IOMMU, f.hm, f.account, f.prereg, 0};
 	assert_int_equal(tce_container_create(&cfg, &bad), -EINVAL);
@@ -61,23 +62,23 @@ static void test_get_info(void **state)
 	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, false);
 	memset(&info, 0, sizeof(info));
 	info.argsz = sizeof(info);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info),
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info, sizeof(info)),
 			 -ENXIO);
 	assert_int_equal(tce_container_attach(f.c, f.group), 0);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, 0), -EFAULT);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, 0, 0), -EFAULT);
 	info.argsz = offsetof(struct vfio_iommu_spapr_tce_info, dma32_window_size);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info),
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info, sizeof(info)),
 			 -EINVAL);
 	/* argsz up to dma32 only: flags (in those 16 bytes) says DDW; the ddw part is not written. */
 	memset(&info, 0xee, sizeof(info));
 	info.argsz = offsetof(struct vfio_iommu_spapr_tce_info, ddw);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info), 0);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info, sizeof(info)), 0);
 	assert_int_equal(info.argsz, 16);
 	assert_int_equal(info.flags, VFIO_IOMMU_SPAPR_INFO_DDW);
 	assert_int_equal(info.dma32_window_size, 2 * GiB);
 	assert_int_equal(info.ddw.pgsizes, UINT64_C(0xeeeeeeeeeeeeeeee));
 	info.argsz = sizeof(info);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info), 0);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info, sizeof(info)), 0);
 	assert_int_equal(info.flags, VFIO_IOMMU_SPAPR_INFO_DDW);
 	assert_int_equal(info.dma32_window_start, 0);
 	assert_int_equal(info.ddw.pgsizes, (1u << 12) | (1u << 16) | (1u << 24) | (1u << 28));
@@ -107,13 +108,13 @@ static void test_enable_disable_v1(void **state)
 
 	(void)state;
 	fx_setup(&f, VFIO_SPAPR_TCE_IOMMU, 2 * GiB + DEFAULT_WINDOW_CHARGE, false);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0), -ENODEV);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0, 0), -ENODEV);
 	/* A group with no 32-bit window. */
 	tce_group_desc_powernv_ioda2(&desc);
 	desc.dma32_size = 0;
 	assert_int_equal(tce_group_create(&desc, 2, &no32), 0);
 	assert_int_equal(tce_container_attach(f.c, no32), 0);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0), -EPERM);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0, 0), -EPERM);
 	assert_int_equal(tce_container_detach(f.c, no32), 0);
 	assert_int_equal(tce_group_destroy(no32), 0);
 
@@ -124,18 +125,18 @@ static void test_enable_disable_v1(void **state)
 	assert_int_equal(unmap_ioctl(&f, 0, 64 * KiB, 0), -EPERM);
 	ASSERT_UNCHANGED(&f, before);
 	/* ENABLE charges the whole 32-bit window. */
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0), 0);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0, 0), 0);
 	assert_int_equal(tce_account_locked(f.account, TCE_TAG_V1_WINDOW), 2 * GiB);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0), -EBUSY);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0, 0), -EBUSY);
 	assert_int_equal(tce_account_locked(f.account, TCE_TAG_V1_WINDOW), 2 * GiB);
 	/* DISABLE releases it, once. */
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_DISABLE, 0), 0);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_DISABLE, 0), 0);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_DISABLE, 0, 0), 0);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_DISABLE, 0, 0), 0);
 	assert_true(tce_account_balanced(f.account));
 	/* Over the limit: -ENOMEM, nothing charged. */
 	assert_int_equal(tce_account_charge(f.account, TCE_TAG_OTHER, DEFAULT_WINDOW_CHARGE + 1), 0);
 	before = state_of(&f);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0), -ENOMEM);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0, 0), -ENOMEM);
 	ASSERT_UNCHANGED(&f, before);
 	assert_int_equal(tce_account_uncharge(f.account, TCE_TAG_OTHER, DEFAULT_WINDOW_CHARGE + 1), 0);
 	/* v1 refuses the v2 commands. */
@@ -148,8 +149,8 @@ static void test_enable_disable_v1(void **state)
 
 	/* v2 refuses ENABLE and DISABLE. */
 	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0), -ENOTTY);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_DISABLE, 0), -ENOTTY);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0, 0), -ENOTTY);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_DISABLE, 0, 0), -ENOTTY);
 	fx_teardown(&f);
 }
 
@@ -202,13 +203,13 @@ static void test_register_unregister(void **state)
 	(void)state;
 	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, 1 * GiB + 256 * MiB, true);
 	before = state_of(&f);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0), -EFAULT);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, 0), -EFAULT);
 	{
 		struct vfio_iommu_spapr_register_memory reg = {
 			offsetof(struct vfio_iommu_spapr_register_memory, size), 0, RAM_UA, 64 * KiB};
 
 		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
-						     (uintptr_t)&reg),
+						     (uintptr_t)&reg, sizeof(reg)),
 				 -EINVAL);
 	}
 	assert_int_equal(reg_ioctl(&f, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, RAM_UA, 64 * KiB, 1), -EINVAL);
@@ -303,19 +304,19 @@ static void test_create_remove(void **state)
 	assert_int_equal(create_ioctl(&f, 16, 1 * GiB, 1, &start), -ENXIO);
 	assert_int_equal(remove_ioctl(&f, 0), -ENXIO);
 	assert_int_equal(tce_container_attach(f.c, f.group), 0);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_CREATE, 0), -EFAULT);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_CREATE, 0, 0), -EFAULT);
 	{
 		struct vfio_iommu_spapr_tce_create create = {
 			.argsz = offsetof(struct vfio_iommu_spapr_tce_create, start_addr),
 			.page_shift = 16, .window_size = 1 * GiB, .levels = 1};
 
 		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_CREATE,
-						     (uintptr_t)&create),
+						     (uintptr_t)&create, sizeof(create)),
 				 -EINVAL);
 		create.argsz = sizeof(create);
 		create.flags = 1;
 		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_CREATE,
-						     (uintptr_t)&create),
+						     (uintptr_t)&create, sizeof(create)),
 				 -EINVAL);
 	}
 	/* The first CREATE creates the pending default window in slot 0. */
@@ -347,15 +348,15 @@ static void test_create_remove(void **state)
 		struct vfio_iommu_spapr_tce_remove remove = {sizeof(remove), 1, DDW};
 
 		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_REMOVE,
-						     (uintptr_t)&remove),
+						     (uintptr_t)&remove, sizeof(remove)),
 				 -EINVAL);
 		remove.argsz = 8;
 		remove.flags = 0;
 		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_REMOVE,
-						     (uintptr_t)&remove),
+						     (uintptr_t)&remove, sizeof(remove)),
 				 -EINVAL);
 	}
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_REMOVE, 0), -EFAULT);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_REMOVE, 0, 0), -EFAULT);
 	ASSERT_UNCHANGED(&f, before);
 	assert_int_equal(create_ioctl(&f, 24, 1 * GiB, 2, &start), 0);
 	assert_int_equal(start, 0);
@@ -455,11 +456,11 @@ static void test_map_unmap_v2(void **state)
 	before = state_of(&f);
 
 	/* Argument errors, in the kernel's order. */
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_MAP_DMA, 0), -EFAULT);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_MAP_DMA, 0, 0), -EFAULT);
 	{
 		struct vfio_iommu_type1_dma_map map = {8, VFIO_DMA_MAP_FLAG_READ, RAM_UA, DDW, 64 * KiB};
 
-		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map), -EINVAL);
+		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map, sizeof(map)), -EINVAL);
 	}
 	assert_int_equal(map_ioctl(&f, DDW, 64 * KiB, RAM_UA, VFIO_DMA_MAP_FLAG_VADDR), -EINVAL);
 	assert_int_equal(map_ioctl(&f, 3 * GiB, 64 * KiB, RAM_UA, VFIO_DMA_MAP_FLAG_READ), -ENXIO);
@@ -506,7 +507,7 @@ static void test_map_unmap_v2(void **state)
 	assert_int_equal(unmap_ioctl(&f, DDW, 4 * KiB, 0), -EINVAL);
 	assert_int_equal(unmap_ioctl(&f, DDW + 1 * GiB - 64 * KiB, 128 * KiB, 0), -EINVAL); /* B-R1 */
 	assert_int_equal(unmap_ioctl(&f, 5 * GiB, 64 * KiB, 0), -ENXIO);
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_UNMAP_DMA, 0), -EFAULT);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_UNMAP_DMA, 0, 0), -EFAULT);
 	assert_int_equal(unmap_ioctl(&f, DDW, 0, 0), 0);
 	assert_int_equal(map_ioctl(&f, DDW, 0, RAM_UA, VFIO_DMA_MAP_FLAG_READ), 0);
 	ASSERT_UNCHANGED(&f, before);
@@ -658,6 +659,77 @@ static void test_v1_map_page_size_rules(void **state)
 		tce_account_destroy(cfg.account);
 		tce_hostmem_destroy(cfg.hostmem);
 	}
+}
+
+/*
+ * Buffers shorter than the struct the kernel would copy: -EFAULT, nothing read
+ * past the buffer (each lives in a heap block of exactly its length, so ASan
+ * would see an over-read) and nothing changed.
+ */
+static void test_ioctl_short_buffers(void **state)
+{
+	struct vfio_iommu_spapr_tce_info info = {.argsz = sizeof(info)};
+	struct vfio_iommu_spapr_register_memory reg = {sizeof(reg), 0, RAM_UA, 64 * MiB};
+	struct vfio_iommu_spapr_tce_create create = {
+		.argsz = sizeof(create), .page_shift = 16, .window_size = 1 * GiB, .levels = 1};
+	struct state before;
+	unsigned char *buf;
+	size_t len;
+	struct fx f;
+
+	(void)state;
+	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true);
+	before = state_of(&f);
+	for (len = 0; len < sizeof(info); len++) {
+		buf = malloc(len ? len : 1);
+		assert_non_null(buf);
+		memcpy(buf, &info, len);
+		/* 16 bytes are enough to be read; the ddw part the argsz asks for must fit too. */
+		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
+						     (uintptr_t)buf, len),
+				 -EFAULT);
+		free(buf);
+	}
+	/* A 16-byte buffer whose argsz says 16 is exactly what the kernel copies. */
+	info.argsz = 16;
+	buf = malloc(16);
+	memcpy(buf, &info, 16);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)buf, 16), 0);
+	memcpy(&info, buf, 16);
+	assert_int_equal(info.flags, VFIO_IOMMU_SPAPR_INFO_DDW);
+	free(buf);
+	/* A 10-byte buffer that claims argsz 16. */
+	buf = malloc(10);
+	memcpy(buf, &info, 10);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)buf, 10),
+			 -EFAULT);
+	free(buf);
+	for (len = 0; len < sizeof(reg); len++) {
+		buf = malloc(len ? len : 1);
+		assert_non_null(buf);
+		memcpy(buf, &reg, len);
+		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
+						     (uintptr_t)buf, len),
+				 -EFAULT);
+		free(buf);
+	}
+	for (len = 0; len < sizeof(create); len++) {
+		buf = malloc(len ? len : 1);
+		assert_non_null(buf);
+		memcpy(buf, &create, len);
+		assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_CREATE,
+						     (uintptr_t)buf, len),
+				 -EFAULT);
+		free(buf);
+	}
+	ASSERT_UNCHANGED(&f, before);
+	/* argsz larger than the buffer is fine where the kernel reads no further. */
+	reg.argsz = 4096;
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, (uintptr_t)&reg,
+					     sizeof(reg)),
+			 0);
+	assert_int_equal(tce_container_unregister(f.c, RAM_UA, 64 * MiB), 0);
+	fx_teardown(&f);
 }
 
 /* Every allocation of a MAP, failed in turn: -ENOMEM and nothing changed (B-N1). */
@@ -858,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_map_page_size_rules),
 		cmocka_unit_test(test_v1_map_page_size_rules),
 		cmocka_unit_test(test_extents_window_compacts),
+		cmocka_unit_test(test_ioctl_short_buffers),
 		cmocka_unit_test(test_map_allocation_failures),
 		cmocka_unit_test(test_attach_detach),
 		cmocka_unit_test(test_window_outlives_removal),

@@ -418,11 +418,11 @@ nomem_default:
 
 		if (test_rng(seed) % 2) {
 			rc = tce_container_ioctl_as(s->c, s->other, VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
-						    (uintptr_t)&reg);
+						    (uintptr_t)&reg, sizeof(reg));
 			expect = -EPERM;
 		} else {
 			rc = tce_container_ioctl_as(s->c, s->other, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
-						    (uintptr_t)&info);
+						    (uintptr_t)&info, sizeof(info));
 			expect = m->bound ? -EPERM : groups_attached(m) ? 0 : -ENXIO;
 		}
 		break;

@@ -218,11 +218,11 @@ static void test_process_identity(void **state)
 	assert_int_equal(reg_ioctl(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, RAM_UA, 64 * MiB, 0), -EPERM);
 	assert_int_equal(tce_container_unregister(f.c, RAM_UA, 64 * MiB), -EPERM);
 	assert_int_equal(tce_container_ioctl_as(f.c, other, VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
-						(uintptr_t)&reg),
+						(uintptr_t)&reg, sizeof(reg)),
 			 -EPERM);
 	/* What does not bind still answers another process (nothing is bound to refuse it). */
 	assert_int_equal(tce_container_ioctl_as(f.c, other, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
-						(uintptr_t)&info),
+						(uintptr_t)&info, sizeof(info)),
 			 0);
 	ASSERT_UNCHANGED(&f, before);
 	tce_container_state(f.c, &st);
@@ -235,23 +235,23 @@ static void test_process_identity(void **state)
 	assert_false(st.enabled);
 	assert_int_equal(reg_ioctl(&f, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, RAM_UA, 64 * MiB, 0), -ENOENT);
 	/* Bound: everything from another process is -EPERM except CHECK_EXTENSION. */
-	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, (uintptr_t)&reg), 0);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, (uintptr_t)&reg, sizeof(reg)), 0);
 	assert_int_equal(create_ioctl(&f, 16, 1 * GiB, 1, &start), 0);
 	before = state_of(&f);
 	assert_int_equal(tce_container_ioctl_as(f.c, other, VFIO_CHECK_EXTENSION,
-						VFIO_SPAPR_TCE_v2_IOMMU),
+						VFIO_SPAPR_TCE_v2_IOMMU, 0),
 			 1);
 	assert_int_equal(tce_container_ioctl_as(f.c, other, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
-						(uintptr_t)&info),
+						(uintptr_t)&info, sizeof(info)),
 			 -EPERM);
-	assert_int_equal(tce_container_ioctl_as(f.c, other, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map),
+	assert_int_equal(tce_container_ioctl_as(f.c, other, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map, sizeof(map)),
 			 -EPERM);
 	assert_int_equal(tce_container_ioctl_as(f.c, other, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY,
-						(uintptr_t)&reg),
+						(uintptr_t)&reg, sizeof(reg)),
 			 -EPERM);
 	ASSERT_UNCHANGED(&f, before);
 	/* The owner's own calls go through ioctl_as with its address space. */
-	assert_int_equal(tce_container_ioctl_as(f.c, f.hm, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map), 0);
+	assert_int_equal(tce_container_ioctl_as(f.c, f.hm, VFIO_IOMMU_MAP_DMA, (uintptr_t)&map, sizeof(map)), 0);
 	assert_int_equal(region_mapped(&f, RAM_UA), 1);
 	assert_int_equal(unmap_ioctl(&f, DDW, 64 * KiB, 0), 0);
 	tce_hostmem_destroy(other);

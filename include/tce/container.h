@@ -49,6 +49,7 @@
 #define TCE_CONTAINER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <linux/vfio.h>
@@ -350,16 +351,22 @@ TCE_EXPORT void tce_container_state(struct tce_container *container,
  *       VFIO_IOMMU_SPAPR_TCE_REMOVE, VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA.
  * @arg: the extension number for VFIO_CHECK_EXTENSION, else a pointer to
  *       the command's struct (ignored by ENABLE/DISABLE).
+ * @arg_len: bytes the caller's buffer at @arg holds (ignored where @arg is).
  *
- * argsz and flags are checked as the kernel does: argsz smaller than the
- * struct's mandatory part or unknown flags give -EINVAL, a NULL struct
- * pointer -EFAULT.
+ * The struct is read and written as the kernel's user copies do, but only
+ * within @arg_len: a NULL pointer, or a buffer shorter than what the kernel
+ * would copy in (the struct's mandatory part) or out (GET_INFO's ddw part
+ * when argsz covers it, TCE_CREATE's start_addr), is -EFAULT. Then argsz and
+ * flags are checked as the kernel does: argsz smaller than the mandatory part
+ * or unknown flags give -EINVAL. argsz larger than @arg_len is fine where the
+ * kernel reads no further.
  *
  * Return: VFIO_CHECK_EXTENSION: 1 for the two SPAPR TCE types, else 0.
  * Others: as the typed function; -ENOTTY for an unknown command or one of
  * the other version.
  */
-TCE_EXPORT int tce_container_ioctl(struct tce_container *container, unsigned long cmd, uintptr_t arg);
+TCE_EXPORT int tce_container_ioctl(struct tce_container *container, unsigned long cmd, uintptr_t arg,
+				   size_t arg_len);
 
 /**
  * tce_container_ioctl_as() - tce_container_ioctl() called from an address space.
@@ -368,6 +375,7 @@ TCE_EXPORT int tce_container_ioctl(struct tce_container *container, unsigned lon
  *          with the container's own).
  * @cmd: as for tce_container_ioctl().
  * @arg: as for tce_container_ioctl().
+ * @arg_len: as for tce_container_ioctl().
  *
  * VFIO_CHECK_EXTENSION answers anyone. Otherwise, as the kernel checks
  * current->mm: a bound container refuses every other address space with
@@ -381,7 +389,7 @@ TCE_EXPORT int tce_container_ioctl(struct tce_container *container, unsigned lon
  */
 TCE_EXPORT int tce_container_ioctl_as(struct tce_container *container,
 				      const struct tce_hostmem *caller, unsigned long cmd,
-				      uintptr_t arg);
+				      uintptr_t arg, size_t arg_len);
 
 /** One region a container registered. */
 struct tce_container_region {
