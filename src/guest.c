@@ -252,8 +252,10 @@ int guest_entries_reserve(struct gtable *t, uint64_t idx, uint64_t n, const uint
 
 		if (cnt > n - i)
 			cnt = n - i;
-		for (k = 0; !t->pages[p] && !needed && k < cnt; k++)
-			needed = (tces ? tces[i + k] : value) != 0;
+		if (!tces)
+			needed = !t->pages[p] && value != 0; /* one value for all: no need to look at each */
+		for (k = 0; tces && !t->pages[p] && !needed && k < cnt; k++)
+			needed = tces[i + k] != 0;
 		i += cnt;
 		if (!needed)
 			continue;

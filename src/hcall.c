@@ -110,7 +110,19 @@ static void notify_range(struct tce_guest *g, const struct gtable *t, uint64_t i
 	if (!g->notify)
 		return;
 	for (i = 0; i < n; i++) {
-		uint64_t tce = guest_entry_get(t, idx + i);
+		uint64_t tce;
+
+		/*
+		 * A storage page that does not exist was all zeros and stays so (only
+		 * zeros are written to one): nothing changed there, so nothing to tell.
+		 * This keeps clearing a huge, mostly empty window from costing an
+		 * event per entry.
+		 */
+		if (!t->pages[(idx + i) >> ENTRIES_PER_PAGE_SHIFT]) {
+			i = ((idx + i) | (ENTRIES_PER_PAGE - 1)) - idx; /* the page's last entry */
+			continue;
+		}
+		tce = guest_entry_get(t, idx + i);
 		struct tce_guest_event ev = {
 			.liobn = t->liobn,
 			.map = (tce & TCE_PERM_MASK) != 0,

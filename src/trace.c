@@ -83,7 +83,10 @@ int tce_replay_create(const struct tce_replay_config *config, struct tce_replay 
 	if (r->cfg.keep_problems == 0)
 		r->cfg.keep_problems = 10;
 	r->problems = tce_zalloc(r->cfg.keep_problems * sizeof(*r->problems));
-	rc = r->problems ? tce_account_create(TCE_ACCOUNT_UNLIMITED, &r->account) : -ENOMEM;
+	rc = r->problems ? tce_account_create(config->memlock_limit ? config->memlock_limit
+								: TCE_ACCOUNT_UNLIMITED,
+						      &r->account)
+			 : -ENOMEM;
 	if (rc == 0) {
 		gcfg = (struct tce_guest_config){config->profile, r->account, read_list, r};
 		rc = tce_guest_create(&gcfg, &r->guest);

@@ -52,10 +52,10 @@ run 2 plan "$TMP/type.json"
 expect_err "ram: must be a size"
 echo '{"phbs": [{"groups": 9}]}' >"$TMP/groups.json"
 run 2 plan "$TMP/groups.json"
-expect_err "phbs\[\].groups: must be 0..4"
+expect_err "phbs\[\].groups: 9 is out of range: must be 0..4"
 echo '{"ram": ' >"$TMP/broken.json"
 run 2 plan "$TMP/broken.json"
-expect_err "cannot read or parse JSON"
+expect_err "broken.json: line 2, column 1: the file ends before the JSON value does"
 run 2 plan "$TMP/missing.json"
 
 # simulate: the default scenario end to end, balanced.
@@ -82,7 +82,7 @@ expect "ledger balanced"
 # Bad scenarios.
 echo '{"ram": "4G", "churn_operations": -1}' >"$TMP/neg.json"
 run 2 simulate "$TMP/neg.json"
-expect_err "churn_operations: must be a non-negative whole number"
+expect_err "churn_operations: -1 is out of range: must be 0..4294967296"
 echo '{"ram": "4G", "seed": "x"}' >"$TMP/seed.json"
 run 2 simulate "$TMP/seed.json"
 expect_err "seed"
@@ -91,5 +91,60 @@ expect_err "\-\-churn: 'many'"
 run 2 simulate a.json b.json
 run 0 simulate --help
 expect "Usage: tcectl simulate"
+
+# Strict JSON files: each mistake named, with its place.
+check_json() {
+	printf '%s' "$1" >"$TMP/bad.json"
+	run 2 plan "$TMP/bad.json"
+	expect_err "$2"
+}
+check_json '{"ram":"16G"} garbage' 'line 1, column 15: text after the JSON value'
+check_json '{"ram":"16G"}{"ram":"8G"}' 'line 1, column 14: text after the JSON value'
+check_json "{'ram':'16G'}" 'line 1, column 2: single quotes are not JSON'
+check_json '{"ram":"16G", /* c */ "kvm":true}' 'line 1, column 15: quoted object property name expected'
+check_json '{"ram":"16G",}' 'line 1, column 14'
+check_json '{"ram":"16G",
+ "ram":"8G"}' 'line 2, column 2: the key "ram" appears twice'
+check_json '{"ram":NaN}' "'NaN' is not JSON"
+check_json '' 'empty: a JSON object'
+check_json '{"ram": 18446744073709551616}' 'a number too large for 64 bits'
+check_json '{"groups_per_phb": 1, "phbs": [{"groups": 2}]}' 'groups_per_phb: conflicts with the groups given per PHB'
+check_json '{"phbs": 17}' 'phbs: 17 is out of range: must be 1..16'
+check_json '{"phbs": 0}' 'phbs: 0 is out of range: must be 1..16'
+check_json '{"ddw_page_sizes": ["4K", "8K"]}' 'ddw_page_sizes: "8K" is not a page size a PHB can offer (4K, 64K, 2M, 16M, 32M, 64M, 128M, 256M, 16G)'
+printf '{"dma_accesses": 4294967297}' >"$TMP/big.json"
+run 2 simulate "$TMP/big.json"
+expect_err "dma_accesses: 4294967297 is out of range: must be 0..4294967296"
+run 2 plan "$TMP"
+expect_err "Is a directory"
+# Page sizes no PHB can offer, named up front (exit 2, not a bare RTAS code later).
+run 2 plan --ddw-page-sizes 4K,8K
+expect_err "ddw-page-sizes: 8K is not a page size a PHB can offer"
+run 2 plan --ddw-page-sizes 4K,2^40
+expect_err "ddw-page-sizes: 2^40 is not a page size a PHB can offer"
+# The error names what the user gave.
+run 2 plan --ram 2P
+expect_err "ram: must be at most 1 PiB"
+run 2 plan -xh
+expect_err "unknown or incomplete option '-x'"
+# A failed --json plan still prints a JSON object on standard output.
+run 2 plan --json --ram 2P
+expect '"ok":false'
+expect '"error":"ram: must be at most 1 PiB"'
+# Write errors are not ignored.
+if [ -w /dev/full ]; then
+	"$TCECTL" plan --json >/dev/full 2>"$TMP/err"; got=$?
+	if [ "$got" -eq 3 ] && grep -q "writing the output failed" "$TMP/err"; then ok; else bad "plan >/dev/full exited $got"; fi
+fi
+# Every PHB count gets the documented default: one VFIO group per PHB.
+for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	run 0 plan --phbs "$n" --json
+	g=$(tr -d ' \n' <"$TMP/out" | grep -o '"groups":1' | wc -l)
+	if [ "$g" -eq "$n" ]; then ok; else bad "--phbs $n: $g PHBs with one group"; fi
+done
+# 256G over 4 PHBs with 4K DDW pages: libvirt is short by four times the per-PHB shortfall.
+run 0 plan --ram 256G --phbs 4 --ddw-page-sizes 4K --json
+expect '"libvirt_difference":-4287889408,'
+expect '"libvirt_too_low":true'
 
 finish tcectl-plan-simulate

@@ -83,6 +83,32 @@ run 1 replay "$TMP/bad3.log"
 expect "unparsable lines 1"
 expect "line 11: unparsable"
 
+# A trace that asks for a 16 GiB guest view: within an unlimited ledger it is
+# created, past --memlock-limit the create is refused (a mismatch, not memory).
+printf '%s\n' '1@1.0:spapr_iommu_new_table liobn=0x80000000 table=0x1 fd=-1' \
+	'1@1.1:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000, requested=0x80000000000, start addr=0x800000000000000, liobn=0x80000001' >"$TMP/big.log"
+run 0 replay --memlock-limit unlimited "$TMP/big.log"
+expect "checked 2, matched 2, mismatches 0"
+run 1 replay --memlock-limit 1G --json "$TMP/big.log"
+expect '"mismatches":1,'
+expect 'create returned -1'
+run 2 replay --memlock-limit lots "$TMP/big.log"
+expect_err "memlock-limit: 'lots' is not a size"
+# Problem lines show printable ASCII only, so the JSON is valid UTF-8 whatever the trace holds.
+printf '1@1.0:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=\377\033[31m ret=0\n' >"$TMP/bytes.log"
+run 1 replay --json "$TMP/bytes.log"
+expect 'tce=??\[31m ret=0'
+if python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$TMP/out" 2>/dev/null; then ok; else bad "replay --json output is not valid UTF-8 JSON"; fi
+# Read errors: a missing file still has its entry; a directory says so.
+run 3 replay --json "$TMP/none.log"
+expect '"error":"No such file or directory"'
+run 3 replay "$TMP"
+expect_err "Is a directory"
+# A cut .xz: the lines before the damage are reported, then the error.
+run 3 replay --json "$TMP/cut.xz"
+expect '"error":"corrupt or truncated xz data after line'
+expect '"lines":'
+
 # Usage and file errors.
 run 2 replay
 run 2 replay --profile xen "$A"

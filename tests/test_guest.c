@@ -369,6 +369,41 @@ static void test_translate_and_notify(void **state)
 	fx_teardown(&f);
 }
 
+/*
+ * A hostile guest clears a window of 2^37 entries with one H_STUFF_TCE: the
+ * work follows the storage that exists (none, or one page), not the entries.
+ * Never-written entries that stay zero produce no notifier events.
+ */
+static void test_huge_window_clear_is_bounded(void **state)
+{
+	const uint64_t entries = UINT64_C(1) << 37, huge_liobn = 0x80000002u;
+	struct tce_guest_table_info info;
+	struct log log = {0};
+	struct fx f;
+
+	(void)state;
+	fx_setup(&f, TCE_HCALL_QEMU);
+	assert_int_equal(tce_guest_create_table(f.g, huge_liobn, 12, 0, entries), 0);
+	tce_guest_set_notifier(f.g, record, &log);
+	assert_int_equal(tce_h_stuff_tce(f.g, huge_liobn, 0, 0, entries), TCE_H_SUCCESS);
+	assert_int_equal(log.n, 0);
+	assert_int_equal(tce_guest_table_info(f.g, huge_liobn, &info), 0);
+	assert_int_equal(info.allocated_bytes, 0);
+	/* One entry written at the far end: clearing visits that storage page only. */
+	assert_int_equal(tce_h_put_tce(f.g, huge_liobn, (entries - 1) << 12, (5 * 4096) | R),
+			 TCE_H_SUCCESS);
+	assert_int_equal(log.n, 1);
+	log.n = 0;
+	assert_int_equal(tce_h_stuff_tce(f.g, huge_liobn, 0, 0, entries), TCE_H_SUCCESS);
+	assert_int_equal(log.n, 8192); /* the one page's entries */
+	assert_int_equal(tce_guest_table_info(f.g, huge_liobn, &info), 0);
+	assert_int_equal(info.valid_entries, 0);
+	assert_int_equal(info.allocated_bytes, 64 * KiB);
+	tce_guest_set_notifier(f.g, NULL, NULL);
+	assert_int_equal(tce_guest_remove_table(f.g, huge_liobn), 0);
+	fx_teardown(&f);
+}
+
 static void test_profiles_named_in_one_place(void **state)
 {
 	enum tce_hcall_profile p = TCE_HCALL_QEMU;
@@ -394,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_validate_before_write),
 		cmocka_unit_test(test_create_table_rules),
 		cmocka_unit_test(test_translate_and_notify),
+		cmocka_unit_test(test_huge_window_clear_is_bounded),
 		cmocka_unit_test(test_profiles_named_in_one_place),
 	};
 

@@ -85,6 +85,8 @@ struct tce_replay_problem {
 struct tce_replay_config {
 	enum tce_hcall_profile profile; /**< TCE_HCALL_QEMU to reproduce QEMU */
 	unsigned keep_problems;         /**< problems kept in full (0: 10) */
+	uint64_t memlock_limit;         /**< the ledger's limit in bytes (0: unlimited): a trace
+	                                     that creates more windows than fit is refused them */
 };
 
 struct tce_replay;
@@ -146,7 +148,7 @@ TCE_EXPORT struct tce_guest *tce_replay_guest(struct tce_replay *replay);
  * tce_replay_account() - the ledger the replay's guest tables are charged to.
  * @replay: a replay.
  *
- * Return: the account (unlimited).
+ * Return: the account (limited by the config's memlock_limit).
  */
 TCE_EXPORT struct tce_account *tce_replay_account(struct tce_replay *replay);
 

@@ -4,11 +4,15 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <json-c/json.h>
 
 #include "cli.h"
 
@@ -111,14 +115,64 @@ const char *tcectl_format_bytes(uint64_t bytes, char *buf, size_t size)
 	return buf;
 }
 
+static char last_error[512];
+
 int tcectl_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "tcectl %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'tcectl %s --help'.\n", cmd);
+	fprintf(stderr, "tcectl %s: %s\nTry 'tcectl %s --help'.\n", cmd, last_error, cmd);
 	return TCECTL_EXIT_USAGE;
+}
+
+const char *tcectl_last_error(void)
+{
+	return last_error;
+}
+
+bool tcectl_has_flag(int argc, char **argv, const char *flag)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return true;
+	return false;
+}
+
+void tcectl_json_error(const char *message)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "ok", json_object_new_boolean(false));
+	json_object_object_add(obj, "error", json_object_new_string(message));
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+const char *tcectl_bad_option(char **argv, char *buf, size_t size)
+{
+	const char *last = optind > 0 ? argv[optind - 1] : "";
+
+	/* A long option is the argument getopt just passed; a short one may sit inside a cluster. */
+	if (strncmp(last, "--", 2) != 0 && optopt > 0 && optopt < 128 && isgraph(optopt)) {
+		snprintf(buf, size, "-%c", optopt);
+		return buf;
+	}
+	return last;
+}
+
+int tcectl_finish_output(int status)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+
+	if (failed) {
+		fprintf(stderr, "tcectl: writing the output failed: %s\n", strerror(errno ? errno : EIO));
+		return TCECTL_EXIT_FAIL;
+	}
+	return status;
 }

@@ -9,6 +9,8 @@
 #ifndef TCECTL_CLI_H
 #define TCECTL_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,6 +44,29 @@ const char *tcectl_format_bytes(uint64_t bytes, char *buf, size_t size);
  * Returns TCECTL_EXIT_USAGE so callers can `return tcectl_usage_error(...)`.
  */
 int tcectl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The message of the last tcectl_usage_error(), without the command. */
+const char *tcectl_last_error(void);
+
+/* Whether @flag (such as "--json") is among the arguments after argv[0]. */
+bool tcectl_has_flag(int argc, char **argv, const char *flag);
+
+/* Print {"ok": false, "error": MESSAGE} on standard output (a --json command that failed). */
+void tcectl_json_error(const char *message);
+
+/*
+ * tcectl_bad_option() - the option getopt_long() just refused, as the user
+ * typed it: "-x" for a short one (even inside a cluster such as -xh), else the
+ * argument ("--bogus", or "--ram" when its value is missing).
+ */
+const char *tcectl_bad_option(char **argv, char *buf, size_t size);
+
+/*
+ * tcectl_finish_output() - flush standard output and check that everything
+ * written reached it. Returns @status, or TCECTL_EXIT_FAIL after a message
+ * when a write failed (a full disk, a closed pipe).
+ */
+int tcectl_finish_output(int status);
 
 /* Subcommands: argc/argv start at the subcommand name. */
 int tcectl_cmd_size(int argc, char **argv);

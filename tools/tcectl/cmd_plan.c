@@ -220,11 +220,15 @@ int tcectl_cmd_plan(int argc, char **argv)
 	int rc;
 
 	rc = vm_parse_args("plan", argc, argv, options, plan_help, NULL, &desc, plan_flag, NULL, &json);
+	if (rc > 0 && tcectl_has_flag(argc, argv, "--json"))
+		tcectl_json_error(tcectl_last_error());
 	if (rc)
 		return rc < 0 ? TCECTL_EXIT_OK : rc;
 	rc = vm_build(&vm, &desc, NULL, NULL);
 	if (rc) {
 		fprintf(stderr, "tcectl plan: %s\n", vm.error);
+		if (json)
+			tcectl_json_error(vm.error);
 		vm_teardown(&vm, NULL);
 		return TCECTL_EXIT_FAIL;
 	}

@@ -25,6 +25,8 @@ static const char replay_help[] =
 	"\n"
 	"  --profile NAME       hypercall semantics: qemu (default: what QEMU did), kvm, papr\n"
 	"  --max-mismatches N   mismatches and unparsable lines printed in full (default 10)\n"
+	"  --memlock-limit SIZE the replayed guest's locked-memory limit, or 'unlimited'\n"
+	"                       (default: this machine's memory); windows past it are refused\n"
 	"  --json               print one JSON object (fields in tcectl(1))\n"
 	"  --no-progress        no progress line, even on a terminal\n"
 	"  -h, --help           this text\n"
@@ -45,6 +47,7 @@ struct file_result {
 	int read_error;
 	const char *format;  /* "plain", "xz" or "zstd" */
 	uint64_t lines_read; /* before a read error */
+	bool opened;         /* the file could be opened: there is something to report */
 	double seconds;
 	struct tce_replay_stats stats;
 	struct tce_replay *replay;
@@ -78,6 +81,7 @@ static int replay_file(const char *path, const struct replay_opts *opts, struct 
 		return rc;
 	}
 	res->format = line_reader_format(rd);
+	res->opened = true;
 	while ((rc = line_reader_next(rd, &line, &len)) == 1) {
 		line_no++;
 		tce_replay_line(res->replay, line, len, line_no);
@@ -257,21 +261,31 @@ static json_object *json_file(const struct file_result *res, const struct replay
 	return obj;
 }
 
+/* This machine's memory in bytes (the default locked-memory limit of a replay). */
+static uint64_t physical_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
 int tcectl_cmd_replay(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"max-mismatches", required_argument, NULL, 'm'},
+		{"memlock-limit", required_argument, NULL, 'l'},
 		{"json", no_argument, NULL, 'j'},
 		{"no-progress", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct replay_opts opts = {.cfg = {TCE_HCALL_QEMU, 10}};
+	struct replay_opts opts = {.cfg = {TCE_HCALL_QEMU, 10, physical_memory()}};
 	json_object *files = NULL;
 	bool no_progress = false;
 	uint64_t value;
 	int opt, status = TCECTL_EXIT_OK, i;
+	char bad[16];
 
 	optind = 1;
 	opterr = 0;
@@ -288,6 +302,17 @@ int tcectl_cmd_replay(int argc, char **argv)
 							  optarg);
 			opts.cfg.keep_problems = (unsigned)value;
 			break;
+		case 'l':
+			if (strcmp(optarg, "unlimited") == 0)
+				opts.cfg.memlock_limit = 0;
+			else if (tcectl_parse_size(optarg, &value) || value == 0)
+				return tcectl_usage_error("replay",
+							  "--memlock-limit: '%s' is not a size such as 16G "
+							  "or 'unlimited'",
+							  optarg);
+			else
+				opts.cfg.memlock_limit = value;
+			break;
 		case 'j':
 			opts.json = true;
 			break;
@@ -299,7 +324,7 @@ int tcectl_cmd_replay(int argc, char **argv)
 			return TCECTL_EXIT_OK;
 		default:
 			return tcectl_usage_error("replay", "unknown or incomplete option '%s'",
-						  argv[optind - 1]);
+						  tcectl_bad_option(argv, bad, sizeof(bad)));
 		}
 	}
 	if (optind == argc)
@@ -310,27 +335,40 @@ int tcectl_cmd_replay(int argc, char **argv)
 	for (i = optind; i < argc; i++) {
 		struct file_result res;
 		int rc = replay_file(argv[i], &opts, &res);
+		char error[256] = "";
 
-		if (res.read_error == -EILSEQ) {
-			fprintf(stderr, "tcectl replay: %s: corrupt or truncated %s data after line %"
-				PRIu64 "\n", argv[i], res.format, res.lines_read);
-			tce_replay_destroy(res.replay);
-			status = TCECTL_EXIT_FAIL;
-			continue;
+		if (res.read_error == -EILSEQ)
+			snprintf(error, sizeof(error),
+				 "corrupt or truncated %s data after line %" PRIu64
+				 " (the lines before it were replayed)",
+				 res.format, res.lines_read);
+		else if (res.read_error || (rc && !res.replay))
+			snprintf(error, sizeof(error), "%s",
+				 strerror(-(res.read_error ? res.read_error : rc)));
+		/* What was replayed is reported before the error (nothing, if the file could not be opened). */
+		if (res.replay && res.opened) {
+			if (opts.json) {
+				json_object *obj = json_file(&res, &opts);
+
+				if (error[0])
+					json_object_object_add(obj, "error", json_object_new_string(error));
+				json_object_array_add(files, obj);
+			} else {
+				print_text(&res, &opts);
+			}
+		} else if (opts.json && error[0]) {
+			json_object *obj = json_object_new_object();
+
+			json_object_object_add(obj, "file", json_object_new_string(argv[i]));
+			json_object_object_add(obj, "error", json_object_new_string(error));
+			json_object_array_add(files, obj);
 		}
-		if (res.read_error || (rc && !res.replay)) {
-			fprintf(stderr, "tcectl replay: %s: %s\n", argv[i],
-				strerror(-(res.read_error ? res.read_error : rc)));
-			tce_replay_destroy(res.replay);
+		if (error[0]) {
+			fprintf(stderr, "tcectl replay: %s: %s\n", argv[i], error);
 			status = TCECTL_EXIT_FAIL;
-			continue;
-		}
-		if (opts.json)
-			json_object_array_add(files, json_file(&res, &opts));
-		else
-			print_text(&res, &opts);
-		if ((res.stats.mismatches || res.stats.unparsable) && status == TCECTL_EXIT_OK)
+		} else if ((res.stats.mismatches || res.stats.unparsable) && status == TCECTL_EXIT_OK) {
 			status = TCECTL_EXIT_NO;
+		}
 		tce_replay_destroy(res.replay);
 	}
 	if (opts.json) {

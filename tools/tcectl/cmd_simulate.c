@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "json_file.h"
 #include "vm.h"
 #include "vm_args.h"
 #include "vm_json.h"
@@ -356,22 +357,28 @@ static int sim_flag(int opt, const char *arg, void *ctx)
 
 static int sim_keys(json_object *obj, void *ctx, char *err, size_t size)
 {
-	static const char *const keys[] = {"dma_accesses", "churn_operations", "seed"};
+	/* The same ranges as --dma-accesses, --churn and --seed. */
+	static const struct {
+		const char *key;
+		uint64_t min, max;
+	} keys[] = {
+		{"dma_accesses", 0, UINT64_C(1) << 32},
+		{"churn_operations", 0, UINT64_C(1) << 32},
+		{"seed", 1, UINT64_MAX},
+	};
 	uint64_t *dest[] = {&((struct sim *)ctx)->dma_accesses, &((struct sim *)ctx)->churn,
 			    &((struct sim *)ctx)->seed};
 	unsigned i;
+	int rc;
 
 	for (i = 0; i < 3; i++) {
 		json_object *v;
 
-		if (!json_object_object_get_ex(obj, keys[i], &v))
+		if (!json_object_object_get_ex(obj, keys[i].key, &v))
 			continue;
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < (i == 2 ? 1 : 0)) {
-			snprintf(err, size, "%s: must be a %s whole number", keys[i],
-				 i == 2 ? "positive" : "non-negative");
-			return -EINVAL;
-		}
-		*dest[i] = (uint64_t)json_object_get_int64(v);
+		rc = json_uint_range(v, keys[i].key, keys[i].min, keys[i].max, dest[i], err, size);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -400,6 +407,8 @@ int tcectl_cmd_simulate(int argc, char **argv)
 
 	rc = vm_parse_args("simulate", argc, argv, options, simulate_help, extra_keys, &desc, sim_flag,
 			   sim_keys, &s);
+	if (rc > 0 && tcectl_has_flag(argc, argv, "--json"))
+		tcectl_json_error(tcectl_last_error());
 	if (rc)
 		return rc < 0 ? TCECTL_EXIT_OK : rc;
 	s.rng = s.seed;

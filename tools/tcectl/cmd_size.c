@@ -95,6 +95,7 @@ static int parse_size_args(int argc, char **argv, struct size_args *args)
 		{NULL, 0, NULL, 0},
 	};
 	bool host_page_given = false;
+	char bad[16];
 	uint64_t value;
 	int opt;
 
@@ -171,7 +172,7 @@ static int parse_size_args(int argc, char **argv, struct size_args *args)
 			return -1;
 		default:
 			return tcectl_usage_error("size", "unknown or incomplete option '%s'",
-						  argv[optind - 1]);
+						  tcectl_bad_option(argv, bad, sizeof(bad)));
 		}
 	}
 	if (optind < argc)

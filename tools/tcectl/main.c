@@ -46,15 +46,15 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(main_help, stdout);
-		return TCECTL_EXIT_OK;
+		return tcectl_finish_output(TCECTL_EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("tcectl (libtce) %s\n", tce_version());
-		return TCECTL_EXIT_OK;
+		return tcectl_finish_output(TCECTL_EXIT_OK);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return tcectl_finish_output(commands[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "tcectl: unknown command '%s'\n", argv[1]);
 	fputs(main_help, stderr);
 	return TCECTL_EXIT_USAGE;

@@ -23,7 +23,7 @@ void vm_desc_default(struct vm_desc *desc)
 	desc->ram_page_shift = 16;
 	desc->nphbs = 2;
 	for (i = 0; i < VM_MAX_PHBS; i++)
-		desc->groups[i] = i < 2 ? 1 : 0;
+		desc->groups[i] = 1; /* one VFIO group behind every PHB */
 	desc->ddw_pgsz = (UINT64_C(1) << 12) | (UINT64_C(1) << 16) | (UINT64_C(1) << 21) |
 			 (UINT64_C(1) << 24);
 	desc->host_pgsz = (UINT64_C(1) << 12) | (UINT64_C(1) << 16) | (UINT64_C(1) << 24) |
@@ -31,6 +31,26 @@ void vm_desc_default(struct vm_desc *desc)
 	desc->kvm = true;
 	desc->guest_ddw = true;
 	desc->userview = TCE_USERVIEW_MIRROR;
+}
+
+const char *vm_page_list(uint64_t mask, char *buf, size_t size)
+{
+	static const char *const units = "KMGTPE";
+	size_t used = 0;
+	unsigned shift;
+
+	buf[0] = '\0';
+	if (mask == ~UINT64_C(0)) {
+		snprintf(buf, size, "powers of two from 4K");
+		return buf;
+	}
+	for (shift = 12; shift < 64 && used < size; shift++) {
+		if (!(mask & (UINT64_C(1) << shift)))
+			continue;
+		used += (size_t)snprintf(buf + used, size - used, "%s%llu%c", used ? ", " : "",
+					 1ull << (shift % 10), units[shift / 10 - 1]);
+	}
+	return buf;
 }
 
 static int fail(char *err, size_t size, int rc, const char *fmt, ...)
@@ -58,6 +78,8 @@ int vm_desc_check(const struct vm_desc *d, char *err, size_t size)
 		return fail(err, size, -EINVAL, "ram_page_size: must be 64K, 2M, 16M or 1G");
 	if (d->ram == 0 || d->ram % page)
 		return fail(err, size, -EINVAL, "ram: must be a non-zero multiple of the RAM page size");
+	if (d->ram > (UINT64_C(1) << 50))
+		return fail(err, size, -EINVAL, "ram: must be at most 1 PiB");
 	if (d->max_ram < d->ram || d->max_ram % page || d->max_ram > (UINT64_C(1) << 50))
 		return fail(err, size, -EINVAL,
 			    "max_ram: must be at least ram, a multiple of the RAM page size, at most 1 PiB");

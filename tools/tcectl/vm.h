@@ -73,6 +73,19 @@ struct vm_locked {
 	uint64_t total;
 };
 
+/*
+ * The DDW page sizes a PHB can offer a guest: those PAPR's page mask for
+ * ibm,query-pe-dma-window can express (4K, 64K, 2M, 16M, 32M, 64M, 128M,
+ * 256M, 16G).
+ */
+#define VM_DDW_PAGE_SIZES                                                                          \
+	((UINT64_C(1) << 12) | (UINT64_C(1) << 16) | (UINT64_C(1) << 21) | (UINT64_C(1) << 24) |   \
+	 (UINT64_C(1) << 25) | (UINT64_C(1) << 26) | (UINT64_C(1) << 27) | (UINT64_C(1) << 28) |   \
+	 (UINT64_C(1) << 34))
+
+/* "4K, 64K, 2M" for the sizes in @mask (bit n = 2^n bytes), into @buf; returns @buf. */
+const char *vm_page_list(uint64_t mask, char *buf, size_t size);
+
 /* Defaults: 16 GiB, 64 KiB pages, 2 PHBs with one group each, KVM, a DDW per PHB; max_ram 0 = ram. */
 void vm_desc_default(struct vm_desc *desc);
 

@@ -8,11 +8,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json_file.h"
 #include "vm_args.h"
 #include "vm_json.h"
 #include "vm_opts.h"
 
-static int parse_page_list(const char *text, uint64_t *mask)
+/*
+ * A comma-separated list of page sizes as a mask: -EINVAL for junk, -ERANGE
+ * for a size outside @allowed (then *@bad names it).
+ */
+static int parse_page_list(const char *text, uint64_t allowed, uint64_t *mask, char *bad,
+			   size_t bad_size)
 {
 	char buf[256], *save = NULL, *tok;
 	uint64_t page;
@@ -24,16 +30,35 @@ static int parse_page_list(const char *text, uint64_t *mask)
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (tcectl_parse_size(tok, &page) || page < 4096 || (page & (page - 1)))
 			return -EINVAL;
+		if (!(page & allowed)) {
+			snprintf(bad, bad_size, "%s", tok);
+			return -ERANGE;
+		}
 		*mask |= page;
 	}
 	return *mask ? 0 : -EINVAL;
 }
 
+/* The usage error for a page list flag. */
+static int page_list_error(const char *cmd, const char *flag, const char *arg, int rc,
+			   const char *bad, uint64_t allowed)
+{
+	char list[96];
+
+	if (rc != -ERANGE)
+		return tcectl_usage_error(cmd, "%s: '%s' is not a list such as 4K,64K,16M", flag, arg);
+	vm_page_list(allowed, list, sizeof(list));
+	return tcectl_usage_error(cmd, "%s: %s is not a page size a PHB can offer (%s)", flag, bad,
+				  list);
+}
+
 /* Flags shared by plan and simulate; -1 when @opt is not one of them. */
 int vm_flag(const char *cmd, int opt, const char *arg, struct vm_desc *d, bool *max_given)
 {
+	char bad[64];
 	uint64_t v;
 	unsigned i;
+	int rc;
 
 	switch (opt) {
 	case OPT_RAM:
@@ -65,17 +90,11 @@ int vm_flag(const char *cmd, int opt, const char *arg, struct vm_desc *d, bool *
 			d->groups[i] = (unsigned)v;
 		return 0;
 	case OPT_DDW_PAGES:
-		if (parse_page_list(arg, &d->ddw_pgsz))
-			return tcectl_usage_error(cmd,
-						  "--ddw-page-sizes: '%s' is not a list such as 4K,64K,16M",
-						  arg);
-		return 0;
+		rc = parse_page_list(arg, VM_DDW_PAGE_SIZES, &d->ddw_pgsz, bad, sizeof(bad));
+		return rc ? page_list_error(cmd, "--ddw-page-sizes", arg, rc, bad, VM_DDW_PAGE_SIZES) : 0;
 	case OPT_HOST_PAGES:
-		if (parse_page_list(arg, &d->host_pgsz))
-			return tcectl_usage_error(cmd,
-						  "--host-page-sizes: '%s' is not a list such as 4K,64K,16M",
-						  arg);
-		return 0;
+		rc = parse_page_list(arg, ~UINT64_C(0), &d->host_pgsz, bad, sizeof(bad));
+		return rc ? page_list_error(cmd, "--host-page-sizes", arg, rc, bad, ~UINT64_C(0)) : 0;
 	case OPT_NO_KVM:
 		d->kvm = false;
 		return 0;
@@ -110,6 +129,7 @@ int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *o
 	} flags[64];
 	int nflags = 0, opt, rc, i;
 	bool max_given = false;
+	char bad[16];
 	char err[256];
 
 	vm_desc_default(desc);
@@ -121,7 +141,8 @@ int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *o
 			return -1;
 		}
 		if (opt == '?' || opt == ':')
-			return tcectl_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+			return tcectl_usage_error(cmd, "unknown or incomplete option '%s'",
+						  tcectl_bad_option(argv, bad, sizeof(bad)));
 		if (nflags == 64)
 			return tcectl_usage_error(cmd, "too many options");
 		flags[nflags].opt = opt;
@@ -133,7 +154,7 @@ int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *o
 	if (optind < argc) {
 		json_object *obj;
 
-		if (vm_json_load(argv[optind], &obj, err, sizeof(err)))
+		if (json_file_load(argv[optind], &obj, err, sizeof(err)))
 			return tcectl_usage_error(cmd, "%s", err);
 		rc = vm_desc_from_json(obj, desc, extra_keys, err, sizeof(err));
 		if (rc == 0 && own_keys)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json_file.h"
 #include "vm_json.h"
 
 static int err_field(char *err, size_t size, const char *field, const char *what)
@@ -32,7 +33,8 @@ int json_size(json_object *v, const char *field, uint64_t *bytes, char *err, siz
 	return err_field(err, size, field, "must be a size such as 16G, 64K or 2^40");
 }
 
-int json_page_mask(json_object *v, const char *field, uint64_t *mask, char *err, size_t size)
+int json_page_mask(json_object *v, const char *field, uint64_t allowed, uint64_t *mask, char *err,
+		   size_t size)
 {
 	size_t i, n;
 
@@ -46,6 +48,14 @@ int json_page_mask(json_object *v, const char *field, uint64_t *mask, char *err,
 		if (json_size(json_object_array_get_idx(v, i), field, &page, err, size) ||
 		    page < 4096 || (page & (page - 1)))
 			return err_field(err, size, field, "every entry must be a power of two from 4K");
+		if (!(page & allowed)) {
+			char what[160], list[96];
+
+			vm_page_list(allowed, list, sizeof(list));
+			snprintf(what, sizeof(what), "%s is not a page size a PHB can offer (%s)",
+				 json_object_to_json_string(json_object_array_get_idx(v, i)), list);
+			return err_field(err, size, field, what);
+		}
 		*mask |= page;
 	}
 	return 0;
@@ -59,28 +69,11 @@ static int json_field_bool(json_object *v, const char *field, bool *out, char *e
 	return 0;
 }
 
-static int json_uint(json_object *v, const char *field, uint64_t max, uint64_t *out, char *err,
-		     size_t size)
-{
-	int64_t n;
-
-	if (!json_object_is_type(v, json_type_int))
-		return err_field(err, size, field, "must be a whole number");
-	n = json_object_get_int64(v);
-	if (n < 0 || (uint64_t)n > max) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "must be 0..%llu", (unsigned long long)max);
-		return err_field(err, size, field, what);
-	}
-	*out = (uint64_t)n;
-	return 0;
-}
-
 int vm_desc_from_json(json_object *obj, struct vm_desc *desc, const char *const *extra_keys,
 		      char *err, size_t size)
 {
 	uint64_t groups_all = UINT64_MAX, v;
+	bool per_phb_groups = false;
 	int rc = 0;
 
 	if (!json_object_is_type(obj, json_type_object))
@@ -123,11 +116,14 @@ int vm_desc_from_json(json_object *obj, struct vm_desc *desc, const char *const 
 					}
 					json_object_object_foreach(phb, pkey, pval) {
 						if (strcmp(pkey, "groups") == 0) {
-							rc = json_uint(pval, "phbs[].groups", 4, &v, err, size);
+							rc = json_uint_range(pval, "phbs[].groups", 0, 4, &v, err,
+									     size);
 							if (rc == 0)
 								desc->groups[i] = (unsigned)v;
+							per_phb_groups = true;
 						} else if (strcmp(pkey, "ddw_page_sizes") == 0) {
 							rc = json_page_mask(pval, "phbs[].ddw_page_sizes",
+									    VM_DDW_PAGE_SIZES,
 									    &desc->phb_ddw_pgsz[i], err, size);
 						} else {
 							snprintf(err, size, "unknown field 'phbs[].%s'", pkey);
@@ -137,15 +133,15 @@ int vm_desc_from_json(json_object *obj, struct vm_desc *desc, const char *const 
 							break;
 					}
 				}
-			} else if ((rc = json_uint(val, key, VM_MAX_PHBS, &v, err, size)) == 0) {
+			} else if ((rc = json_uint_range(val, key, 1, VM_MAX_PHBS, &v, err, size)) == 0) {
 				desc->nphbs = (unsigned)v;
 			}
 		} else if (strcmp(key, "groups_per_phb") == 0) {
-			rc = json_uint(val, key, 4, &groups_all, err, size);
+			rc = json_uint_range(val, key, 0, 4, &groups_all, err, size);
 		} else if (strcmp(key, "ddw_page_sizes") == 0) {
-			rc = json_page_mask(val, key, &desc->ddw_pgsz, err, size);
+			rc = json_page_mask(val, key, VM_DDW_PAGE_SIZES, &desc->ddw_pgsz, err, size);
 		} else if (strcmp(key, "host_page_sizes") == 0) {
-			rc = json_page_mask(val, key, &desc->host_pgsz, err, size);
+			rc = json_page_mask(val, key, ~UINT64_C(0), &desc->host_pgsz, err, size);
 		} else if (strcmp(key, "kvm") == 0) {
 			rc = json_field_bool(val, key, &desc->kvm, err, size);
 		} else if (strcmp(key, "host_profile") == 0) {
@@ -171,22 +167,14 @@ int vm_desc_from_json(json_object *obj, struct vm_desc *desc, const char *const 
 		if (rc)
 			return rc;
 	}
+	if (groups_all != UINT64_MAX && per_phb_groups)
+		return err_field(err, size, "groups_per_phb",
+				 "conflicts with the groups given per PHB in 'phbs': give one or the other");
 	if (groups_all != UINT64_MAX) {
 		unsigned i;
 
 		for (i = 0; i < VM_MAX_PHBS; i++)
 			desc->groups[i] = (unsigned)groups_all;
-	}
-	return 0;
-}
-
-int vm_json_load(const char *path, json_object **obj, char *err, size_t size)
-{
-	*obj = json_object_from_file(path);
-	if (!*obj) {
-		snprintf(err, size, "%s: cannot read or parse JSON: %s", path,
-			 json_util_get_last_err() ? json_util_get_last_err() : "unknown error");
-		return -EINVAL;
 	}
 	return 0;
 }

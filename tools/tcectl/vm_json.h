@@ -25,13 +25,14 @@ int vm_desc_from_json(json_object *obj, struct vm_desc *desc, const char *const 
 /* A size field: a number of bytes or a string such as "16G". */
 int json_size(json_object *v, const char *field, uint64_t *bytes, char *err, size_t size);
 
-/* A list of page sizes as a mask (bit n = 2^n bytes). */
-int json_page_mask(json_object *v, const char *field, uint64_t *mask, char *err, size_t size);
+/*
+ * A list of page sizes as a mask (bit n = 2^n bytes); each must be in
+ * @allowed (VM_DDW_PAGE_SIZES for what a PHB can offer a guest).
+ */
+int json_page_mask(json_object *v, const char *field, uint64_t allowed, uint64_t *mask, char *err,
+		   size_t size);
 
 /* The locked-memory object {registered, host_tables, host_userviews, guest_views, iommu_total}. */
 json_object *vm_locked_json(const struct vm_locked *locked);
-
-/* Read and parse a JSON file. */
-int vm_json_load(const char *path, json_object **obj, char *err, size_t size);
 
 #endif /* TCECTL_VM_JSON_H */
