@@ -16,6 +16,10 @@
  *    places: what the table allocates against what it is charged, and what a
  *    mirror and an extents userview allocate.
  *
+ * 4. Scale: a container registers N regions (in a shuffled order) and
+ *    unregisters them (in another), N from 1,000 to 1,000,000: time per
+ *    operation, which must stay flat as N grows.
+ *
  * Usage: bench_container [--chunk BYTES] [--rounds N]
  */
 #include <inttypes.h>
@@ -190,6 +194,64 @@ static int bench_use(unsigned levels, unsigned fraction_pct, uint64_t run)
 	return 0;
 }
 
+/* Register and unregister @n 64 KiB regions 128 KiB apart through one container. */
+static int bench_register_scale(uint64_t n)
+{
+	struct tce_container_config cfg;
+	struct tce_group_desc desc;
+	struct tce_hostmem *hm;
+	struct tce_account *account;
+	struct tce_prereg *prereg;
+	struct tce_group *group;
+	struct tce_container *c;
+	uint64_t *order = malloc(n * sizeof(*order)), rng = 42, i;
+	double t0, reg_ns, unreg_ns;
+
+	if (!order || tce_hostmem_sim_create(16, &hm) ||
+	    tce_hostmem_sim_map(hm, RAM_UA, 2 * n * 64 * KiB, 16, 0) ||
+	    tce_account_create(TCE_ACCOUNT_UNLIMITED, &account) ||
+	    tce_prereg_create(hm, account, &prereg))
+		return 1;
+	tce_group_desc_powernv_ioda2(&desc);
+	cfg = (struct tce_container_config){VFIO_SPAPR_TCE_v2_IOMMU, hm, account, prereg,
+					    TCE_USERVIEW_MIRROR};
+	if (tce_group_create(&desc, 0, &group) || tce_container_create(&cfg, &c) ||
+	    tce_container_attach(c, group))
+		return 1;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n - 1; i > 0; i--) { /* shuffled: no order helps a sorted array */
+		uint64_t j = bench_rng(&rng) % (i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	t0 = bench_now_ns();
+	for (i = 0; i < n; i++)
+		if (tce_container_register(c, RAM_UA + order[i] * 128 * KiB, 64 * KiB))
+			return 1;
+	reg_ns = (bench_now_ns() - t0) / (double)n;
+	for (i = 0; i < n; i++) { /* a different order out */
+		uint64_t j = bench_rng(&rng) % (n - i), t = order[i];
+
+		order[i] = order[i + j];
+		order[i + j] = t;
+	}
+	t0 = bench_now_ns();
+	for (i = 0; i < n; i++)
+		if (tce_container_unregister(c, RAM_UA + order[i] * 128 * KiB, 64 * KiB))
+			return 1;
+	unreg_ns = (bench_now_ns() - t0) / (double)n;
+	printf("%10" PRIu64 " %14.0f %14.0f\n", n, reg_ns, unreg_ns);
+	tce_container_destroy(c);
+	tce_group_destroy(group);
+	tce_prereg_destroy(prereg);
+	tce_account_destroy(account);
+	tce_hostmem_destroy(hm);
+	free(order);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned fractions[] = {1, 10, 50, 100};
@@ -223,5 +285,10 @@ int main(int argc, char **argv)
 			for (l = 0; l < sizeof(run_lengths) / sizeof(run_lengths[0]); l++)
 				if (bench_use(levels, fractions[f], run_lengths[l]))
 					return 1;
+	printf("\nbench_container: register and unregister N regions through one container, "
+	       "ns per operation\n%10s %14s %14s\n", "regions", "register", "unregister");
+	if (bench_register_scale(1000) || bench_register_scale(10000) ||
+	    bench_register_scale(100000) || bench_register_scale(1000000))
+		return 1;
 	return 0;
 }

@@ -3,6 +3,7 @@
  * VFIO SPAPR TCE container and groups. See include/tce/container.h.
  * The windows are window.h objects; the ioctl decoding is in vfio_ioctl.c.
  */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -13,11 +14,7 @@
 #include "charge.h"
 #include "group_internal.h"
 #include "range.h"
-
-/* A region this container registered; sorted by ua. */
-struct held_region {
-	uint64_t ua, size;
-};
+#include "u64map.h"
 
 struct tce_container {
 	pthread_mutex_t lock;
@@ -30,8 +27,8 @@ struct tce_container {
 	struct tce_group **groups;
 	size_t ngroups, groups_cap;
 	struct tce_window *windows[TCE_MAX_WINDOWS];
-	struct held_region *held;
-	size_t nheld, held_cap;
+	struct tce_u64map held;    /* regions this container registered: ua -> size */
+	uint64_t held_bytes;       /* their total size */
 };
 
 /* ---- container ---- */
@@ -321,17 +318,16 @@ static bool range_aligned(const struct tce_container *c, uint64_t ua, uint64_t s
 	return size == 0 ? (ua & ((UINT64_C(1) << shift) - 1)) == 0 : tce_range_valid(ua, size, shift);
 }
 
-/* The index of the held region exactly [ua, ua + size), or nheld. */
-static size_t held_find(const struct tce_container *c, uint64_t ua, uint64_t size)
+/* Whether this container registered exactly [ua, ua + size). */
+static bool held_find(const struct tce_container *c, uint64_t ua, uint64_t size)
 {
-	size_t i = tce_sorted_last_le(TCE_SORTED(c->held, c->nheld, ua), ua);
+	uint64_t held_size;
 
-	return i < c->nheld && c->held[i].ua == ua && c->held[i].size == size ? i : c->nheld;
+	return tce_u64map_get(&c->held, ua, &held_size) && held_size == size;
 }
 
 int tce_container_register(struct tce_container *c, uint64_t ua, uint64_t size)
 {
-	size_t at;
 	int rc;
 
 	if (!c->v2)
@@ -342,21 +338,20 @@ int tce_container_register(struct tce_container *c, uint64_t ua, uint64_t size)
 	if (!range_aligned(c, ua, size) || size == 0)
 		return -EINVAL;
 	pthread_mutex_lock(&c->lock);
-	if (held_find(c, ua, size) < c->nheld) {
+	if (held_find(c, ua, size)) {
 		rc = -EBUSY;
 		goto out;
 	}
-	rc = tce_array_reserve((void **)&c->held, &c->held_cap, c->nheld + 1, sizeof(*c->held));
+	/* Room first: once registered, remembering it cannot fail. */
+	rc = tce_u64map_reserve(&c->held, c->held.n + 1);
 	if (rc)
 		goto out;
 	rc = tce_prereg_register(c->cfg.prereg, ua, size, NULL);
 	if (rc)
 		goto out;
-	at = tce_sorted_last_le(TCE_SORTED(c->held, c->nheld, ua), ua);
-	at = at == c->nheld ? 0 : at + 1;
-	memmove(&c->held[at + 1], &c->held[at], (c->nheld - at) * sizeof(*c->held));
-	c->held[at] = (struct held_region){ua, size};
-	c->nheld++;
+	rc = tce_u64map_put(&c->held, ua, size);
+	assert(rc == 0); /* reserved */
+	c->held_bytes += size;
 	c->enabled = true;
 out:
 	pthread_mutex_unlock(&c->lock);
@@ -365,7 +360,6 @@ out:
 
 int tce_container_unregister(struct tce_container *c, uint64_t ua, uint64_t size)
 {
-	size_t i;
 	int rc;
 
 	if (!c->v2)
@@ -378,15 +372,14 @@ int tce_container_unregister(struct tce_container *c, uint64_t ua, uint64_t size
 	if (!range_aligned(c, ua, size))
 		return -EINVAL;
 	pthread_mutex_lock(&c->lock);
-	i = held_find(c, ua, size);
-	if (i == c->nheld) {
+	if (!held_find(c, ua, size)) {
 		rc = -ENOENT;
 		goto out;
 	}
 	rc = tce_prereg_unregister(c->cfg.prereg, ua, size);
 	if (rc == 0) {
-		memmove(&c->held[i], &c->held[i + 1], (c->nheld - i - 1) * sizeof(*c->held));
-		c->nheld--;
+		tce_u64map_remove(&c->held, ua, NULL);
+		c->held_bytes -= size;
 	}
 out:
 	pthread_mutex_unlock(&c->lock);
@@ -568,7 +561,6 @@ struct tce_window *tce_container_window(struct tce_container *c, uint64_t iova)
 void tce_container_state(struct tce_container *c, struct tce_container_state *state)
 {
 	unsigned slot;
-	size_t i;
 
 	memset(state, 0, sizeof(*state));
 	pthread_mutex_lock(&c->lock);
@@ -578,9 +570,8 @@ void tce_container_state(struct tce_container *c, struct tce_container_state *st
 	state->hostmem = c->cfg.hostmem;
 	state->def_window_pending = c->def_window_pending;
 	state->groups = (unsigned)c->ngroups;
-	state->regions = (unsigned)c->nheld;
-	for (i = 0; i < c->nheld; i++)
-		state->registered_bytes += c->held[i].size;
+	state->regions = (unsigned)c->held.n;
+	state->registered_bytes = c->held_bytes;
 	for (slot = 0; slot < TCE_MAX_WINDOWS; slot++) {
 		struct tce_window_usage usage;
 
@@ -597,12 +588,21 @@ void tce_container_state(struct tce_container *c, struct tce_container_state *st
 size_t tce_container_regions(struct tce_container *c, struct tce_container_region *regions,
 			     size_t max)
 {
-	size_t i, n;
+	size_t n, kept = 0, pos = 0, j;
+	uint64_t ua, size;
 
+	/* The @max lowest addresses, in order: an insertion into the (short) output. */
 	pthread_mutex_lock(&c->lock);
-	n = c->nheld;
-	for (i = 0; i < n && i < max; i++)
-		regions[i] = (struct tce_container_region){c->held[i].ua, c->held[i].size};
+	n = c->held.n;
+	while (tce_u64map_next(&c->held, &pos, &ua, &size)) {
+		for (j = kept; j > 0 && regions[j - 1].ua > ua; j--)
+			if (j < max)
+				regions[j] = regions[j - 1];
+		if (j < max) {
+			regions[j] = (struct tce_container_region){ua, size};
+			kept += kept < max;
+		}
+	}
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }
@@ -620,17 +620,19 @@ int tce_container_destroy(struct tce_container *c)
 	for (slot = 0; slot < TCE_MAX_WINDOWS; slot++)
 		if (c->windows[slot])
 			window_remove(c, slot);
-	while (c->nheld) {
-		struct held_region h = c->held[--c->nheld];
+	{
+		uint64_t ua, size;
+		size_t pos = 0;
 
-		if (tce_prereg_unregister(c->cfg.prereg, h.ua, h.size) != 0)
-			rc = -EBUSY;
+		while (tce_u64map_next(&c->held, &pos, &ua, &size))
+			if (tce_prereg_unregister(c->cfg.prereg, ua, size) != 0)
+				rc = -EBUSY;
 	}
 	v1_release(c);
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_destroy(&c->lock);
 	tce_free(c->groups);
-	tce_free(c->held);
+	tce_u64map_free(&c->held);
 	tce_free(c);
 	return rc;
 }

@@ -57,13 +57,14 @@ static void table_free(struct tce_guest *g, struct gtable *t)
 
 void tce_guest_destroy(struct tce_guest *guest)
 {
-	size_t i;
+	uint64_t table;
+	size_t pos = 0;
 
 	if (!guest)
 		return;
-	for (i = 0; i < guest->ntables; i++)
-		table_free(guest, guest->tables[i].table);
-	tce_free(guest->tables);
+	while (tce_u64map_next(&guest->tables, &pos, NULL, &table))
+		table_free(guest, (struct gtable *)(uintptr_t)table);
+	tce_u64map_free(&guest->tables);
 	tce_free(guest->slots);
 	pthread_mutex_destroy(&guest->lock);
 	tce_free(guest);
@@ -135,28 +136,15 @@ int tce_guest_gpa_to_ua(struct tce_guest *guest, uint64_t gpa, uint64_t *ua)
 
 /* ---- tables ---- */
 
-/* The index of @liobn in the sorted tables, or where it would go (*@found false). */
-static size_t table_index(const struct tce_guest *g, uint64_t liobn, bool *found)
-{
-	size_t i = tce_sorted_last_le(TCE_SORTED(g->tables, g->ntables, liobn), liobn);
-
-	*found = i < g->ntables && g->tables[i].liobn == liobn;
-	return *found ? i : i == g->ntables ? 0 : i + 1;
-}
-
 struct gtable *guest_find_table(struct tce_guest *g, uint64_t liobn)
 {
-	bool found;
-	size_t i;
+	uint64_t table;
 
 	if (g->table_hint && g->table_hint->liobn == liobn)
 		return g->table_hint;
-	if (liobn >> 32)
+	if (liobn >> 32 || !tce_u64map_get(&g->tables, liobn, &table))
 		return NULL;
-	i = table_index(g, liobn, &found);
-	if (!found)
-		return NULL;
-	g->table_hint = g->tables[i].table;
+	g->table_hint = (struct gtable *)(uintptr_t)table;
 	return g->table_hint;
 }
 
@@ -165,8 +153,6 @@ int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned pag
 {
 	struct gtable *t;
 	uint64_t tce_pages, stt_pages;
-	bool found;
-	size_t at;
 	int rc;
 
 	if (liobn >> 32 || size == 0 || page_shift < 12 || page_shift > 34 ||
@@ -179,13 +165,12 @@ int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned pag
 	if (tce_pages > SIZE_MAX / sizeof(uint64_t *))
 		return -ENOMEM;
 	pthread_mutex_lock(&guest->lock);
-	at = table_index(guest, liobn, &found);
-	if (found) {
+	if (tce_u64map_get(&guest->tables, liobn, NULL)) {
 		rc = -EBUSY;
 		goto out;
 	}
-	rc = tce_array_reserve((void **)&guest->tables, &guest->tables_cap, guest->ntables + 1,
-			       sizeof(*guest->tables));
+	/* Room first: once charged and allocated, the insert cannot fail. */
+	rc = tce_u64map_reserve(&guest->tables, guest->tables.n + 1);
 	if (rc)
 		goto out;
 	rc = tce_account_charge(guest->cfg.account, TCE_TAG_GUEST_VIEW,
@@ -208,10 +193,8 @@ int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned pag
 	t->size = size;
 	t->tce_pages = tce_pages;
 	t->charged = stt_pages * TCE_GUEST_PAGE_BYTES;
-	memmove(&guest->tables[at + 1], &guest->tables[at],
-		(guest->ntables - at) * sizeof(*guest->tables));
-	guest->tables[at] = (struct table_ref){liobn, t};
-	guest->ntables++;
+	rc = tce_u64map_put(&guest->tables, liobn, (uintptr_t)t);
+	assert(rc == 0); /* reserved */
 out:
 	pthread_mutex_unlock(&guest->lock);
 	return rc;
@@ -219,21 +202,18 @@ out:
 
 int tce_guest_remove_table(struct tce_guest *guest, uint64_t liobn)
 {
-	bool found;
-	size_t i;
+	struct gtable *t;
+	uint64_t table;
 
 	pthread_mutex_lock(&guest->lock);
-	i = liobn >> 32 ? 0 : table_index(guest, liobn, &found);
-	if (liobn >> 32 || !found) {
+	if (liobn >> 32 || !tce_u64map_remove(&guest->tables, liobn, &table)) {
 		pthread_mutex_unlock(&guest->lock);
 		return -ENOENT;
 	}
-	if (guest->table_hint == guest->tables[i].table)
+	t = (struct gtable *)(uintptr_t)table;
+	if (guest->table_hint == t)
 		guest->table_hint = NULL;
-	table_free(guest, guest->tables[i].table);
-	memmove(&guest->tables[i], &guest->tables[i + 1],
-		(guest->ntables - i - 1) * sizeof(*guest->tables));
-	guest->ntables--;
+	table_free(guest, t);
 	pthread_mutex_unlock(&guest->lock);
 	return 0;
 }

@@ -7,7 +7,7 @@
  * 8192 entries allocated on the first non-zero write. Entries and page
  * pointers are written under the guest's lock with atomic stores (pages
  * published with release), so a device model may read them without the lock
- * through a view (guest.h). Tables are kept sorted by LIOBN, behind a hint
+ * through a view (guest.h). Tables are kept in a hash map by LIOBN, behind a hint
  * for the last one used; memslots sorted by guest address, behind a hint too.
  */
 #ifndef TCE_GUEST_INTERNAL_H
@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "tce/guest.h"
+#include "u64map.h"
 
 #define ENTRIES_PER_PAGE (TCE_GUEST_PAGE_BYTES / 8u)
 #define ENTRIES_PER_PAGE_SHIFT 13u
@@ -40,20 +41,13 @@ struct gtable {
 	unsigned nwindows;
 };
 
-/* A table by LIOBN, for the sorted array. */
-struct table_ref {
-	uint64_t liobn;
-	struct gtable *table;
-};
-
 struct tce_guest {
 	pthread_mutex_t lock;
 	struct tce_guest_config cfg;
 	const struct tce_hcall_rules *rules;
 	struct memslot *slots;
 	size_t nslots, slots_cap, slot_hint;
-	struct table_ref *tables;
-	size_t ntables, tables_cap;
+	struct tce_u64map tables; /* LIOBN -> struct gtable * */
 	struct gtable *table_hint;
 	tce_guest_notify_fn notify;
 	void *notify_opaque;

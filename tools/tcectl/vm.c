@@ -126,6 +126,7 @@ static int host_window(struct vm *vm, unsigned p, unsigned slot, unsigned guest_
 {
 	struct tce_geometry_request req = {0};
 	struct tce_geometry geo;
+	unsigned first_try = 1;
 	uint64_t start;
 	int rc;
 
@@ -135,7 +136,20 @@ static int host_window(struct vm *vm, unsigned p, unsigned slot, unsigned guest_
 	if (req.page_shift == 0)
 		return fail(vm->error, sizeof(vm->error), -EINVAL,
 			    "PHB %u: the host supports no page size up to 2^%u", p, guest_shift);
-	rc = tce_geometry_auto_levels(&req, &geo, NULL);
+	/*
+	 * QEMU starts from its guess (log2 of the flat table over log2 of the host
+	 * page plus 8 bits a level) and adds a level while the host refuses. Under
+	 * linux that is the fewest levels the kernel accepts; under exact (no node
+	 * limit) the guess keeps a 1 PiB window from becoming one 128 GiB node.
+	 */
+	rc = tce_geometry_auto_levels(&req, &geo, &first_try);
+	if (rc == 0 && first_try > geo.levels) {
+		for (req.levels = first_try; req.levels <= TCE_LEVELS_MAX; req.levels++)
+			if (tce_geometry_compute(&req, &geo) == 0 && geo.create_errno == 0)
+				break;
+		if (req.levels > TCE_LEVELS_MAX)
+			rc = -EINVAL;
+	}
 	if (rc)
 		return fail(vm->error, sizeof(vm->error), rc,
 			    "PHB %u: no level count fits a %u-bit window of 2^%u pages: %s", p,
