@@ -14,6 +14,9 @@
  *    most 1.2x the decompression alone; where decompressing is faster than
  *    replaying (zstd), the floor is the plain-file replay instead, so the
  *    ratio is taken to the slower of the two.
+ *  - many tables: a synthetic trace that creates N VIO tables by LIOBN in a
+ *    shuffled order and then reads one entry of each, N from 1,000 to 50,000:
+ *    the time per line must stay flat as N grows.
  *
  * Usage: bench_replay [--rounds N] [--trace FILE.xz]
  */
@@ -170,6 +173,47 @@ static void write_file(const char *path, const void *data, size_t len)
 		die(path, errno ? errno : EIO);
 }
 
+/* ns per line of a trace creating @n tables (shuffled LIOBNs) and reading one entry of each. */
+static double many_tables(unsigned n)
+{
+	struct tce_replay_config cfg = {.profile = TCE_HCALL_QEMU};
+	uint32_t *liobns = malloc(n * sizeof(*liobns));
+	struct tce_replay *r;
+	uint64_t rng = 7, no = 0;
+	char line[160];
+	double t0, ns;
+	unsigned i;
+	int len;
+
+	if (!liobns)
+		die("malloc", ENOMEM);
+	for (i = 0; i < n; i++)
+		liobns[i] = 0x1000 + i;
+	for (i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(bench_rng(&rng) % (i + 1)), t = liobns[i];
+
+		liobns[i] = liobns[j];
+		liobns[j] = t;
+	}
+	if (tce_replay_create(&cfg, &r))
+		die("tce_replay_create", ENOMEM);
+	t0 = bench_now_ns();
+	for (i = 0; i < 2 * n; i++) {
+		uint32_t liobn = liobns[(i * 7919u) % n];
+
+		len = i < n ? snprintf(line, sizeof(line),
+				       "1@1.0:spapr_iommu_new_table liobn=0x%x table=0x1 fd=-1",
+				       liobns[i])
+			    : snprintf(line, sizeof(line),
+				       "1@1.0:spapr_iommu_get liobn=0x%x ioba=0x1000 ret=0 tce=0x0", liobn);
+		tce_replay_line(r, line, (size_t)len, ++no);
+	}
+	ns = (bench_now_ns() - t0) / (2.0 * n);
+	check_replay(r, 2 * (uint64_t)n);
+	free(liobns);
+	return ns;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned rounds = (unsigned)bench_arg(argc, argv, "--rounds", 7), r, i;
@@ -230,6 +274,16 @@ int main(int argc, char **argv)
 		       names[i], dec[i] / 1e6, plain / 1e6, rep[i] / 1e6, rep[i] / floor,
 		       rep1[i] / floor);
 	}
+	printf("  many tables (shuffled LIOBNs), ns per line:");
+	for (i = 0; i < 4; i++) {
+		static const unsigned sizes[4] = {1000, 5000, 20000, 50000};
+		double best = 1e30;
+
+		for (r = 0; r < 3; r++)
+			best = bench_best(best, many_tables(sizes[i]));
+		printf("  %u: %.0f", sizes[i], best);
+	}
+	printf("\n");
 	unlink(plain_path);
 	unlink(zst_path);
 	free(t.data);
