@@ -22,6 +22,7 @@
 
 _Atomic uint64_t tce_rcu_gp = 1; /* phase 0, one level of nesting */
 bool tce_rcu_readers_fence = true;
+_Atomic unsigned long tce_rcu_fence_word;
 __thread struct tce_rcu_reader tce_rcu_self __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,7 +76,7 @@ static void master_barrier(void)
 	if (use_membarrier)
 		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
 	else
-		atomic_thread_fence(memory_order_seq_cst);
+		tce_rcu_fence();
 }
 
 /* Flip the phase, then wait until no reader is still in a section of the old phase. */
@@ -85,7 +86,7 @@ static void flip_and_wait(void)
 	struct tce_rcu_reader *r;
 
 	atomic_store_explicit(&tce_rcu_gp, gp, memory_order_seq_cst);
-	atomic_thread_fence(memory_order_seq_cst);
+	tce_rcu_fence(); /* the new phase is visible before any reader's counter is read */
 	for (r = registry; r; r = r->next) {
 		unsigned spins = 0;
 

@@ -42,6 +42,21 @@ struct tce_rcu_reader {
 extern _Atomic uint64_t tce_rcu_gp;
 /* True when readers must fence (no membarrier, or ThreadSanitizer). */
 extern bool tce_rcu_readers_fence;
+/* The word fence mode orders readers and writers through (see tce_rcu_fence()). */
+extern _Atomic unsigned long tce_rcu_fence_word;
+
+/*
+ * A full barrier between a reader and a writer in fence mode: a read-modify-
+ * write of one shared word. Two of them are ordered, so whichever comes first
+ * synchronizes with the other (sequentially consistent: a full barrier on
+ * every architecture), which is what the
+ * store-then-load pattern of both sides needs. (A standalone fence would do
+ * on hardware, but ThreadSanitizer does not model fences; this it models.)
+ */
+static inline void tce_rcu_fence(void)
+{
+	atomic_fetch_add_explicit(&tce_rcu_fence_word, 0, memory_order_seq_cst);
+}
 extern __thread struct tce_rcu_reader tce_rcu_self __attribute__((tls_model("initial-exec")));
 
 /* Register the calling thread as a reader (first read lock of a thread). */
@@ -64,7 +79,7 @@ static inline void tce_rcu_read_lock(void)
 			atomic_store_explicit(&tce_rcu_self.ctr,
 					      atomic_load_explicit(&tce_rcu_gp, memory_order_seq_cst),
 					      memory_order_seq_cst);
-			atomic_thread_fence(memory_order_seq_cst);
+			tce_rcu_fence();
 		} else {
 			atomic_store_explicit(&tce_rcu_self.ctr,
 					      atomic_load_explicit(&tce_rcu_gp, memory_order_relaxed),
@@ -82,7 +97,7 @@ static inline void tce_rcu_read_unlock(void)
 	uint64_t ctr = atomic_load_explicit(&tce_rcu_self.ctr, memory_order_relaxed);
 
 	if (tce_rcu_readers_fence)
-		atomic_thread_fence(memory_order_seq_cst);
+		tce_rcu_fence();
 	else
 		atomic_signal_fence(memory_order_seq_cst);
 	/* Release: everything read in the section is done before the writer sees us leave. */
