@@ -221,7 +221,11 @@ static struct tce_phb *phb_for_index(struct tce_replay *r, unsigned index)
 	if (index >= MAX_PHBS)
 		return NULL;
 	if (!r->phbs[index]) {
-		tce_phb_config_default(&cfg, index);
+		if (index < r->cfg.nphbs && r->cfg.phbs)
+			cfg = r->cfg.phbs[index];
+		else
+			tce_phb_config_default(&cfg, index);
+		cfg.index = index;
 		if (tce_phb_create(r->guest, &cfg, &r->phbs[index]) != 0)
 			r->phbs[index] = NULL;
 	}
@@ -407,8 +411,12 @@ static int replay_ddw(struct tce_replay *r, const struct tce_trace_rec *t, const
 			       status == TCE_RTAS_SUCCESS && out[1] == t->windows &&
 				       out[2] == t->max_size && out[3] == t->pgmask,
 			       "query returned %d, %" PRIu32 " windows, block 0x%" PRIx32
-			       ", mask 0x%" PRIx32,
-			       status, out[1], out[2], out[3]);
+			       ", mask 0x%" PRIx32 "%s",
+			       status, out[1], out[2], out[3],
+			       r->cfg.phbs ? ""
+					   : " (the PHB may have been started with other properties "
+					     "than QEMU's defaults, such as pgsz or ddw: give the "
+					     "replay the VM's PHB configuration)");
 	case TCE_TRACE_DDW_CREATE: {
 		unsigned page_shift = log2_exact(t->page_size), window_shift = log2_exact(t->requested);
 

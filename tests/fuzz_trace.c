@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 4, UINT64_C(1) << 30};
+	struct tce_replay_config cfg = {.profile = TCE_HCALL_QEMU, .keep_problems = 4,
+					.memlock_limit = UINT64_C(1) << 30};
 	const struct tce_replay_problem *problems;
 	struct tce_replay_stats stats;
 	struct tce_replay *replay;

@@ -47,7 +47,7 @@ static const char *const old_session[] = {
 
 static struct tce_replay *replay_of(const char *const *lines, size_t n, int expect_each)
 {
-	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 0, 0};
+	struct tce_replay_config cfg = {.profile = TCE_HCALL_QEMU, .keep_problems = 0};
 	struct tce_replay *r;
 	size_t i;
 
@@ -159,7 +159,7 @@ static void test_unparsable_lines(void **state)
 		"12@3.4:spapr_iommu_xlate liobn=0x80000000 0x10 => 0x0 perm=0 mask=0xfff",
 		"12@3.4:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, liobn=0x80000001",
 	};
-	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 2, 0};
+	struct tce_replay_config cfg = {.profile = TCE_HCALL_QEMU, .keep_problems = 2};
 	const struct tce_replay_problem *problems;
 	struct tce_replay_stats s;
 	struct tce_replay *r;
@@ -218,7 +218,7 @@ static void test_strict_fields(void **state)
 		{"@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x3 ret=0", 0, "prefix"},
 		{"1@2.3:spapr-iommu pci_put", 0, "event name"},
 	};
-	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 20, 0};
+	struct tce_replay_config cfg = {.profile = TCE_HCALL_QEMU, .keep_problems = 20};
 	const struct tce_replay_problem *problems;
 	struct tce_replay_stats s;
 	struct tce_replay *r;
@@ -261,7 +261,7 @@ static void test_accepted_forms(void **state)
 		"1@2.3:spapr_iommu_stuff liobn=0x1 ioba=0x3000 tcevalue=0x0 npages=2 ret=0",
 		"1@2.3:spapr_iommu_get liobn=0x1 ioba=0x1000 ret=0 tce=0x0",
 	};
-	struct tce_replay_config cfg = {TCE_HCALL_QEMU, 4, 0};
+	struct tce_replay_config cfg = {.profile = TCE_HCALL_QEMU, .keep_problems = 4};
 	struct tce_replay_stats s;
 	struct tce_replay *r;
 	size_t i;

@@ -87,6 +87,10 @@ struct tce_replay_config {
 	unsigned keep_problems;         /**< problems kept in full (0: 10) */
 	uint64_t memlock_limit;         /**< the ledger's limit in bytes (0: unlimited): a trace
 	                                     that creates more windows than fit is refused them */
+	const struct tce_phb_config *phbs; /**< PHB i is built from phbs[i] (index, page sizes,
+	                                        DDW, windows), as the VM was started; NULL or
+	                                        past nphbs: QEMU's defaults */
+	unsigned nphbs;
 };
 
 struct tce_replay;

@@ -21,8 +21,12 @@ static const char plan_help[] =
 	"Usage: tcectl plan [OPTIONS] [VM.json]\n"
 	"Compute the exact locked memory (RLIMIT_MEMLOCK) a ppc64 VM with VFIO passthrough\n"
 	"needs, by running its IOMMU setup through libtce, beside libvirt's formula.\n"
-	"The VM comes from a JSON file (docs/scenarios.md), flags, or both (flags win).\n"
+	"The VM comes from a JSON file (docs/scenarios.md), the QEMU command line that\n"
+	"starts it, a libvirt domain, flags, or one of those and flags (flags win).\n"
 	"\n"
+	"  --qemu-cmdline FILE     the VM's QEMU command line ('-': standard input)\n"
+	"  --domain FILE.xml       the VM's libvirt domain\n"
+	"  --verbose               list the command line's options that do not matter here\n"
 	"  --ram SIZE              guest RAM at boot (default 16G)\n"
 	"  --max-ram SIZE          maximum RAM with hotplug (default: --ram)\n"
 	"  --ram-page-size SIZE    page backing guest RAM: 64K (default), 2M, 16M, 1G\n"
@@ -80,7 +84,8 @@ static void print_plan_text(struct vm *vm)
 {
 	const struct vm_desc *d = &vm->desc;
 	struct vm_locked l;
-	uint64_t hpt = vm_hpt_bytes(d), libvirt = vm_libvirt_memlock(d), required;
+	bool unlimited;
+	uint64_t hpt = vm_hpt_bytes(d), libvirt = vm_libvirt_limit(d, &unlimited), required;
 	char b1[32], b2[32], b3[32], b4[32];
 	unsigned p, w;
 
@@ -129,8 +134,15 @@ static void print_plan_text(struct vm *vm)
 	       tcectl_format_bytes(hpt, b1, sizeof(b1)));
 	printf("required, with the hash page table:   %16" PRIu64 "  %s\n", required,
 	       tcectl_format_bytes(required, b1, sizeof(b1)));
-	printf("libvirt's formula (ppc64):            %16" PRIu64 "  %s\n", libvirt,
-	       tcectl_format_bytes(libvirt, b1, sizeof(b1)));
+	if (unlimited) {
+		printf("libvirt's limit: none (<memoryBacking><locked/> without a hard_limit)\n");
+		return;
+	}
+	printf("%-38s%16" PRIu64 "  %s\n",
+	       d->hard_limit ? "libvirt's limit (<hard_limit>):"
+	       : d->tcg      ? "libvirt's limit (TCG guest):"
+			     : "libvirt's formula (ppc64):",
+	       libvirt, tcectl_format_bytes(libvirt, b1, sizeof(b1)));
 	if (libvirt >= required)
 		printf("libvirt's limit is enough; it over-counts by %s\n",
 		       tcectl_format_bytes(libvirt - required, b1, sizeof(b1)));
@@ -145,7 +157,8 @@ static json_object *plan_json(struct vm *vm)
 	const struct vm_desc *d = &vm->desc;
 	json_object *obj = json_object_new_object(), *jvm = json_object_new_object();
 	json_object *phbs = json_object_new_array();
-	uint64_t hpt = vm_hpt_bytes(d), libvirt = vm_libvirt_memlock(d);
+	bool unlimited;
+	uint64_t hpt = vm_hpt_bytes(d), libvirt = vm_libvirt_limit(d, &unlimited);
 	struct vm_locked l;
 	unsigned p, w;
 
@@ -190,10 +203,17 @@ static json_object *plan_json(struct vm *vm)
 	json_object_object_add(obj, "phbs", phbs);
 	json_object_object_add(obj, "hpt_bytes", json_object_new_uint64(hpt));
 	json_object_object_add(obj, "required_bytes", json_object_new_uint64(l.total + hpt));
-	json_object_object_add(obj, "libvirt_bytes", json_object_new_uint64(libvirt));
+	/* libvirt's limit with its precedence; null when it sets none. */
+	json_object_object_add(obj, "libvirt_bytes", unlimited ? NULL : json_object_new_uint64(libvirt));
+	json_object_object_add(obj, "libvirt_unlimited", json_object_new_boolean(unlimited));
+	json_object_object_add(obj, "hard_limit_bytes",
+			       d->hard_limit ? json_object_new_uint64(d->hard_limit) : NULL);
 	json_object_object_add(obj, "libvirt_difference",
-			       json_object_new_int64((int64_t)libvirt - (int64_t)(l.total + hpt)));
-	json_object_object_add(obj, "libvirt_too_low", json_object_new_boolean(libvirt < l.total + hpt));
+			       unlimited ? NULL
+					 : json_object_new_int64((int64_t)libvirt -
+								 (int64_t)(l.total + hpt)));
+	json_object_object_add(obj, "libvirt_too_low",
+			       json_object_new_boolean(!unlimited && libvirt < l.total + hpt));
 	return obj;
 }
 

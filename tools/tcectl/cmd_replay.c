@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "line_reader.h"
+#include "vm_qemu.h"
 #include "tce/trace.h"
 
 static const char replay_help[] =
@@ -25,6 +26,9 @@ static const char replay_help[] =
 	"\n"
 	"  --profile NAME       hypercall semantics: qemu (default: what QEMU did), kvm, papr\n"
 	"  --max-mismatches N   mismatches and unparsable lines printed in full (default 10)\n"
+	"  --qemu-cmdline FILE  the QEMU command line the trace was recorded with ('-': stdin):\n"
+	"                       each PHB's page sizes, DDW and windows come from it (default:\n"
+	"                       QEMU's defaults)\n"
 	"  --memlock-limit SIZE the replayed guest's locked-memory limit, or 'unlimited'\n"
 	"                       (default: this machine's memory); windows past it are refused\n"
 	"  --json               print one JSON object (fields in tcectl(1))\n"
@@ -145,6 +149,7 @@ static int print_text(const struct file_result *res, const struct replay_opts *o
 	const struct tce_replay_problem *problems;
 	size_t nproblems = tce_replay_problems(res->replay, &problems), i;
 	uint64_t checked = 0, matched = 0;
+	bool hint = false;
 	unsigned ev;
 	char b1[32];
 
@@ -167,9 +172,15 @@ static int print_text(const struct file_result *res, const struct replay_opts *o
 	printf("  checked %" PRIu64 ", matched %" PRIu64 ", mismatches %" PRIu64
 	       ", unparsable lines %" PRIu64 "\n",
 	       checked, matched, res->stats.mismatches, res->stats.unparsable);
-	for (i = 0; i < nproblems; i++)
+	for (i = 0; i < nproblems; i++) {
+		if (strstr(problems[i].what, "give the replay the VM's PHB configuration"))
+			hint = true;
 		printf("  line %" PRIu64 ": %s\n    %s\n", problems[i].line_no, problems[i].what,
 		       problems[i].line);
+	}
+	if (hint)
+		printf("  hint: pass the QEMU command line the trace was recorded with: "
+		       "tcectl replay --qemu-cmdline FILE\n");
 	printf("final windows:\n");
 	print_windows_text(res->replay);
 	printf("locked memory (guest views): %s\n",
@@ -275,12 +286,14 @@ int tcectl_cmd_replay(int argc, char **argv)
 		{"profile", required_argument, NULL, 'p'},
 		{"max-mismatches", required_argument, NULL, 'm'},
 		{"memlock-limit", required_argument, NULL, 'l'},
+		{"qemu-cmdline", required_argument, NULL, 'q'},
 		{"json", no_argument, NULL, 'j'},
 		{"no-progress", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct replay_opts opts = {.cfg = {TCE_HCALL_QEMU, 10, physical_memory()}};
+	static struct tce_phb_config phb_cfg[VM_MAX_PHBS];
+	struct replay_opts opts = {.cfg = {TCE_HCALL_QEMU, 10, physical_memory(), NULL, 0}};
 	json_object *files = NULL;
 	bool no_progress = false;
 	uint64_t value;
@@ -313,6 +326,19 @@ int tcectl_cmd_replay(int argc, char **argv)
 			else
 				opts.cfg.memlock_limit = value;
 			break;
+		case 'q': {
+			struct vm_desc vm;
+			char err[512];
+			unsigned p;
+
+			if (vm_from_qemu_file(optarg, &vm, NULL, NULL, err, sizeof(err)))
+				return tcectl_usage_error("replay", "--qemu-cmdline: %s", err);
+			for (p = 0; p < vm.nphbs; p++)
+				vm_phb_config(&vm, p, &phb_cfg[p]);
+			opts.cfg.phbs = phb_cfg;
+			opts.cfg.nphbs = vm.nphbs;
+			break;
+		}
 		case 'j':
 			opts.json = true;
 			break;

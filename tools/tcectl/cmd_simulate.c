@@ -29,7 +29,8 @@ static const char simulate_help[] =
 	"locked memory by category and bytes allocated against charged; the run ends by\n"
 	"checking that the ledger balances and no page is pinned. Without a scenario:\n"
 	"16 GiB guest, 2 PHBs with one VFIO group each, KVM acceleration on\n"
-	"(docs/scenarios.md). VM flags as for tcectl plan.\n"
+	"(docs/scenarios.md). VM flags as for tcectl plan, including --qemu-cmdline FILE\n"
+	"and --domain FILE.xml.\n"
 	"\n"
 	"  --dma-accesses N   device DMA accesses to translate (default 200000)\n"
 	"  --churn N          map+unmap pairs in the default window (default 100000)\n"
@@ -200,6 +201,17 @@ static void phase_report(void *ctx, struct vm *vm, const char *name, uint64_t ca
 	phase_counts(ctx, vm, name, calls, entries, 0);
 }
 
+/* Where the guest's window @slot of PHB @p starts, and its bytes. */
+static uint64_t window_at(const struct vm *vm, unsigned p, unsigned slot, uint64_t *bytes)
+{
+	struct tce_phb_window w;
+
+	tce_phb_window(vm->phb[p], slot, &w);
+	if (bytes)
+		*bytes = w.entries << w.page_shift;
+	return w.bus_offset;
+}
+
 /* Map all boot RAM 1:1 into each PHB's DDW with H_PUT_TCE_INDIRECT, 512 TCEs a call. */
 static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *entries, uint64_t *hw)
 {
@@ -209,7 +221,7 @@ static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *entrie
 		uint64_t page = UINT64_C(1) << vm->ddw_page_shift[p];
 		uint64_t pages = vm->desc.ram >> vm->ddw_page_shift[p], done;
 
-		for (done = 0; done < pages; done += vm->list_n) {
+		for (done = 0; vm_phb_has_ddw(&vm->desc, p) && done < pages; done += vm->list_n) {
 			long rc;
 
 			vm->list_n = (unsigned)(pages - done < TCE_HCALL_MAX_COUNT ? pages - done
@@ -217,7 +229,8 @@ static int map_ram(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *entrie
 			for (i = 0; i < vm->list_n; i++)
 				vm->list[i] = ((done + i) * page) | TCE_PERM_READ | TCE_PERM_WRITE;
 			rc = tce_h_put_tce_indirect(vm->guest, tce_liobn_pci(p, 1),
-						    (UINT64_C(1) << 59) + done * page, vm->list_gpa, vm->list_n);
+						    window_at(vm, p, 1, NULL) + done * page, vm->list_gpa,
+						    vm->list_n);
 			if (rc != TCE_H_SUCCESS) {
 				snprintf(s->error, sizeof(s->error),
 					 "PHB %u: H_PUT_TCE_INDIRECT at page %" PRIu64 " returned %ld", p, done, rc);
@@ -241,10 +254,11 @@ static int device_dma(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *hw,
 
 	for (i = 0; i < n; i++) {
 		unsigned p = (unsigned)(rng_next(s) % vm->desc.nphbs);
-		bool in_ddw = vm->desc.guest_ddw && rng_next(s) % 10 != 0;
+		bool in_ddw = vm_phb_has_ddw(&vm->desc, p) && rng_next(s) % 10 != 0;
 		unsigned access = 1u + (unsigned)(rng_next(s) % 3);
-		uint64_t ioba = in_ddw ? (UINT64_C(1) << 59) + rng_next(s) % ddw_bytes
-				       : rng_next(s) % (UINT64_C(1) << 30);
+		uint64_t def_bytes, def_at = window_at(vm, p, 0, &def_bytes);
+		uint64_t ioba = in_ddw ? window_at(vm, p, 1, NULL) + rng_next(s) % ddw_bytes
+				       : def_at + rng_next(s) % def_bytes;
 		struct tce_guest_xlate gx;
 		int rc = tce_guest_translate(vm->guest, tce_liobn_pci(p, in_ddw ? 1 : 0), ioba, access, &gx);
 
@@ -283,7 +297,8 @@ static int churn(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *hw)
 
 	for (i = 0; i < n; i++) {
 		unsigned p = (unsigned)(i % vm->desc.nphbs);
-		uint64_t ioba = (rng_next(s) % 262144) << 12;
+		uint64_t def_bytes, def_at = window_at(vm, p, 0, &def_bytes);
+		uint64_t ioba = def_at + ((rng_next(s) % (def_bytes >> 12)) << 12);
 		uint64_t gpa = (rng_next(s) % (vm->desc.ram >> 12)) << 12;
 		long rc = tce_h_put_tce(vm->guest, tce_liobn_pci(p, 0), ioba, gpa | (1u + rng_next(s) % 3));
 
@@ -307,13 +322,16 @@ static int unmap_all(struct sim *s, struct vm *vm, uint64_t *ops, uint64_t *entr
 	uint64_t done;
 	unsigned p;
 
-	for (p = 0; vm->desc.guest_ddw && p < vm->desc.nphbs; p++) {
+	for (p = 0; p < vm->desc.nphbs; p++) {
 		uint64_t pages = vm->desc.ram >> vm->ddw_page_shift[p];
 
+		if (!vm_phb_has_ddw(&vm->desc, p))
+			continue;
 		for (done = 0; done < pages; done += TCE_HCALL_MAX_COUNT) {
 			uint64_t n = pages - done < TCE_HCALL_MAX_COUNT ? pages - done : TCE_HCALL_MAX_COUNT;
 			long rc = tce_h_stuff_tce(vm->guest, tce_liobn_pci(p, 1),
-						  (UINT64_C(1) << 59) + (done << vm->ddw_page_shift[p]), 0, n);
+						  window_at(vm, p, 1, NULL) + (done << vm->ddw_page_shift[p]),
+						  0, n);
 
 			if (rc != TCE_H_SUCCESS) {
 				snprintf(s->error, sizeof(s->error), "H_STUFF_TCE returned %ld", rc);

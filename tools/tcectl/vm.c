@@ -31,6 +31,8 @@ void vm_desc_default(struct vm_desc *desc)
 	desc->kvm = true;
 	desc->guest_ddw = true;
 	desc->userview = TCE_USERVIEW_MIRROR;
+	for (i = 0; i < VM_MAX_PHBS; i++)
+		desc->phb[i].dma_win_addr = UINT64_MAX;
 }
 
 const char *vm_page_list(uint64_t mask, char *buf, size_t size)
@@ -168,6 +170,21 @@ static int host_window(struct vm *vm, unsigned p, unsigned slot, unsigned guest_
 	return 0;
 }
 
+void vm_phb_config(const struct vm_desc *desc, unsigned p, struct tce_phb_config *cfg)
+{
+	const struct vm_phb_props *props = &desc->phb[p];
+
+	tce_phb_config_default(cfg, p);
+	cfg->pgsz = phb_pgsz(desc, p);
+	cfg->ddw = !props->ddw_off;
+	if (props->dma_win_addr != UINT64_MAX)
+		cfg->dma_win_addr = props->dma_win_addr;
+	if (props->dma_win_size)
+		cfg->dma_win_size = props->dma_win_size;
+	if (props->dma64_win_addr)
+		cfg->dma64_win_addr = props->dma64_win_addr;
+}
+
 static int build_phb(struct vm *vm, unsigned p)
 {
 	struct tce_phb_config pcfg;
@@ -177,7 +194,7 @@ static int build_phb(struct vm *vm, unsigned p)
 	int rc;
 
 	tce_phb_config_default(&pcfg, p);
-	pcfg.pgsz = phb_pgsz(&vm->desc, p);
+	vm_phb_config(&vm->desc, p, &pcfg);
 	rc = tce_phb_create(vm->guest, &pcfg, &vm->phb[p]);
 	if (rc)
 		return fail(vm->error, sizeof(vm->error), rc, "PHB %u: %s", p, strerror(-rc));
@@ -249,11 +266,12 @@ static void vfio_notify(void *opaque, const struct tce_guest_event *ev)
 {
 	struct vm *vm = opaque;
 	unsigned p = tce_liobn_phb(ev->liobn), slot = tce_liobn_window(ev->liobn);
-	uint64_t iova = (slot ? UINT64_C(1) << 59 : 0) + ev->iova, ua;
+	uint64_t iova, ua;
 	int rc;
 
-	if (p >= VM_MAX_PHBS || !vm->c[p])
+	if (p >= VM_MAX_PHBS || !vm->c[p] || slot >= 2 || !vm->hw[p][slot])
 		return;
+	iova = tce_window_start(vm->hw[p][slot]) + ev->iova; /* the event is window-relative */
 	if (ev->map) {
 		uint32_t flags = VFIO_DMA_MAP_FLAG_READ |
 				 ((ev->perm & TCE_PERM_WRITE) ? VFIO_DMA_MAP_FLAG_WRITE : 0);
@@ -321,14 +339,19 @@ int vm_build(struct vm *vm, const struct vm_desc *desc, vm_phase_fn phase, void 
 		phase(ctx, vm, "register RAM", desc->nphbs, 0);
 	for (p = 0; p < desc->nphbs; p++) {
 		if (vm->c[p]) {
-			rc = host_window(vm, p, 0, 12, UINT64_C(1) << 30);
+			struct tce_phb_config pcfg;
+
+			vm_phb_config(desc, p, &pcfg);
+			rc = host_window(vm, p, 0, 12, pcfg.dma_win_size);
 			if (rc)
 				return rc;
 		}
 	}
 	if (phase)
 		phase(ctx, vm, "default windows", desc->nphbs, 0);
-	for (p = 0; desc->guest_ddw && p < desc->nphbs; p++) {
+	for (p = 0; p < desc->nphbs; p++) {
+		if (!vm_phb_has_ddw(desc, p))
+			continue; /* the guest does not ask, or the PHB offers none */
 		rc = guest_ddw(vm, p);
 		if (rc)
 			return rc;
@@ -430,6 +453,18 @@ uint64_t vm_libvirt_memlock(const struct vm_desc *d)
 			passthrough = alt;
 	}
 	return (base + passthrough) * KiB;
+}
+
+uint64_t vm_libvirt_limit(const struct vm_desc *d, bool *unlimited)
+{
+	*unlimited = false;
+	if (d->hard_limit)
+		return d->hard_limit;
+	if (d->locked) {
+		*unlimited = true;
+		return 0;
+	}
+	return d->tcg ? 0 : vm_libvirt_memlock(d);
 }
 
 uint64_t vm_hpt_bytes(const struct vm_desc *d)

@@ -26,6 +26,14 @@
 
 #define VM_MAX_PHBS 16u
 
+/** QEMU spapr-pci-host-bridge properties of one PHB that differ from QEMU's defaults. */
+struct vm_phb_props {
+	bool ddw_off;            /**< ddw=off: the guest gets no dynamic window on this PHB */
+	uint64_t dma_win_addr;   /**< default window start; UINT64_MAX: QEMU's (0) */
+	uint64_t dma_win_size;   /**< default window size; 0: QEMU's (1 GiB) */
+	uint64_t dma64_win_addr; /**< second window start; 0: QEMU's (2^59) */
+};
+
 /** What a VM is made of. */
 struct vm_desc {
 	uint64_t ram;              /**< guest RAM at boot, bytes */
@@ -40,6 +48,11 @@ struct vm_desc {
 	bool kvm;                  /**< KVM acceleration (guest views in KVM, windows attached) */
 	bool guest_ddw;            /**< the guest creates one DDW per PHB */
 	enum tce_userview_kind userview; /**< how host windows keep userspace addresses */
+	struct vm_phb_props phb[VM_MAX_PHBS]; /**< per-PHB QEMU properties */
+	/* What libvirt's limit depends on beyond the shape (libvirt domains, QEMU command lines). */
+	bool tcg;                  /**< no KVM at all (TCG): libvirt's ppc64 formula does not apply */
+	bool locked;               /**< <memoryBacking><locked/>: libvirt sets no limit */
+	uint64_t hard_limit;       /**< <memtune><hard_limit> in bytes; 0: none */
 };
 
 /** A built VM. */
@@ -120,6 +133,15 @@ int vm_teardown(struct vm *vm, struct vm_final *final);
 /* Locked bytes by category now. */
 void vm_locked(const struct vm *vm, struct vm_locked *locked);
 
+/* Whether the guest creates a DDW on PHB @p (DDW on for the guest and the PHB). */
+static inline bool vm_phb_has_ddw(const struct vm_desc *desc, unsigned p)
+{
+	return desc->guest_ddw && !desc->phb[p].ddw_off;
+}
+
+/* PHB @p's configuration: QEMU's defaults with the description's page sizes and properties. */
+void vm_phb_config(const struct vm_desc *desc, unsigned p, struct tce_phb_config *cfg);
+
 /* The host page QEMU picks for a guest window of @guest_page_shift. 0 when none fits. */
 unsigned vm_host_page_shift(const struct vm_desc *desc, unsigned guest_page_shift);
 
@@ -128,6 +150,13 @@ unsigned vm_guest_ddw_page_shift(const struct vm_desc *desc, unsigned p);
 
 /* libvirt's getPPC64MemLockLimitBytes() for the same VM (no hard_limit, not locked). */
 uint64_t vm_libvirt_memlock(const struct vm_desc *desc);
+
+/*
+ * libvirt's limit with its precedence (qemuDomainGetMemLockLimitBytes()): a
+ * hard_limit is the limit; locked without one is no limit (*@unlimited, 0
+ * returned); a TCG pseries guest gets 0; otherwise the ppc64 formula.
+ */
+uint64_t vm_libvirt_limit(const struct vm_desc *desc, bool *unlimited);
 
 /* The hash page table QEMU allocates for a hash-MMU guest: pow2ceil(max RAM) / 128, at least 256 KiB. */
 uint64_t vm_hpt_bytes(const struct vm_desc *desc);

@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "json_file.h"
 #include "vm_args.h"
+#include "vm_libvirt.h"
+#include "vm_qemu.h"
 #include "vm_json.h"
 #include "vm_opts.h"
 
@@ -118,6 +120,13 @@ int vm_flag(const char *cmd, int opt, const char *arg, struct vm_desc *d, bool *
 	}
 }
 
+/* --verbose: what a QEMU command line had that does not matter here. */
+static void print_skipped(void *ctx, const char *option, const char *value)
+{
+	fprintf(stderr, "tcectl %s: skipped %s%s%s (does not affect the IOMMU)\n", (const char *)ctx,
+		option, value ? " " : "", value ? value : "");
+}
+
 int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *options,
 		  const char *help, const char *const *extra_keys, struct vm_desc *desc,
 		  int (*own_flag)(int opt, const char *arg, void *ctx),
@@ -127,10 +136,10 @@ int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *o
 		int opt;
 		const char *arg;
 	} flags[64];
+	const char *qemu = NULL, *domain = NULL;
 	int nflags = 0, opt, rc, i;
-	bool max_given = false;
-	char bad[16];
-	char err[256];
+	bool max_given = false, verbose = false;
+	char err[512], bad[16];
 
 	vm_desc_default(desc);
 	optind = 1;
@@ -143,6 +152,16 @@ int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *o
 		if (opt == '?' || opt == ':')
 			return tcectl_usage_error(cmd, "unknown or incomplete option '%s'",
 						  tcectl_bad_option(argv, bad, sizeof(bad)));
+		if (opt == OPT_QEMU_CMDLINE || opt == OPT_DOMAIN) {
+			if (qemu || domain)
+				return tcectl_usage_error(cmd, "give one VM: --qemu-cmdline or --domain, once");
+			*(opt == OPT_QEMU_CMDLINE ? &qemu : &domain) = optarg;
+			continue;
+		}
+		if (opt == OPT_VERBOSE) {
+			verbose = true;
+			continue;
+		}
 		if (nflags == 64)
 			return tcectl_usage_error(cmd, "too many options");
 		flags[nflags].opt = opt;
@@ -151,6 +170,13 @@ int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *o
 	}
 	if (argc - optind > 1)
 		return tcectl_usage_error(cmd, "more than one file given ('%s')", argv[optind + 1]);
+	if (optind < argc && (qemu || domain))
+		return tcectl_usage_error(cmd, "give one VM: a JSON file, --qemu-cmdline or --domain");
+	if (qemu && vm_from_qemu_file(qemu, desc, verbose ? print_skipped : NULL, (void *)cmd, err,
+				      sizeof(err)))
+		return tcectl_usage_error(cmd, "%s", err);
+	if (domain && vm_from_libvirt_file(domain, desc, err, sizeof(err)))
+		return tcectl_usage_error(cmd, "%s", err);
 	if (optind < argc) {
 		json_object *obj;
 
@@ -178,4 +204,3 @@ int vm_parse_args(const char *cmd, int argc, char **argv, const struct option *o
 		return tcectl_usage_error(cmd, "%s", err);
 	return 0;
 }
-

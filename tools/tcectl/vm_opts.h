@@ -22,6 +22,9 @@ enum {
 	OPT_NO_DDW,
 	OPT_USERVIEW,
 	OPT_HOST_PROFILE,
+	OPT_QEMU_CMDLINE,
+	OPT_DOMAIN,
+	OPT_VERBOSE,
 	OPT_JSON,
 	OPT_VM_END,
 };
@@ -36,6 +39,9 @@ enum {
 	{"host-page-sizes", required_argument, NULL, OPT_HOST_PAGES},                              \
 	{"no-kvm", no_argument, NULL, OPT_NO_KVM}, {"no-ddw", no_argument, NULL, OPT_NO_DDW},     \
 	{"userview", required_argument, NULL, OPT_USERVIEW},                                       \
-	{"host-profile", required_argument, NULL, OPT_HOST_PROFILE}
+	{"host-profile", required_argument, NULL, OPT_HOST_PROFILE},                               \
+	{"qemu-cmdline", required_argument, NULL, OPT_QEMU_CMDLINE},                               \
+	{"domain", required_argument, NULL, OPT_DOMAIN},                                           \
+	{"verbose", no_argument, NULL, OPT_VERBOSE}
 
 #endif /* TCECTL_VM_OPTS_H */

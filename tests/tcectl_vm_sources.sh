@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The VM as users describe it: QEMU command lines and libvirt domain XML for
+# plan, simulate and replay; the same VM three ways; libvirt's own memlock
+# cases; bad input named with its place.
+set -u
+TCECTL=${1:?usage: tcectl_vm_sources.sh PATH-TO-TCECTL DATA-DIR}
+DATA=${2:?usage: tcectl_vm_sources.sh PATH-TO-TCECTL DATA-DIR}
+. "$(dirname "$0")/lib.sh"
+
+field() { # field NAME: the value of a top-level JSON field of the last output
+	python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("null" if v is None else str(v).lower())' "$TMP/out" "$1"
+}
+expect_field() {
+	got=$(field "$1")
+	if [ "$got" = "$2" ]; then ok; else bad "$1 is $got, want $2 ($3)"; fi
+}
+
+# Trace C replays clean with its command line; without it, exactly the one DDW query of PHB 1 differs.
+C=$DATA/C_4G_2phb_nvme_xhci_virtionet_ddw_on
+run 0 replay --qemu-cmdline "$C.cmdline" --json "$C.trace.log.xz"
+expect '"mismatches":0,'
+expect '"checked":435218,'
+run 1 replay "$C.trace.log.xz"
+expect "checked 435218, matched 435217, mismatches 1"
+expect "line 1926: query returned 0, 1 windows, block 0x80000000, mask 0x107"
+expect "hint: pass the QEMU command line the trace was recorded with"
+for t in A_2G_virtioblk_e1000_ddw_on D_2G_virtioblk_e1000_ddw_on_multitce_off; do
+	run 0 replay --qemu-cmdline "$DATA/$t.cmdline" "$DATA/$t.trace.log.xz"
+	expect "mismatches 0, unparsable lines 0"
+done
+# The trace's command line: a TCG guest with two PHBs, the second offering 4K and 64K pages.
+run 0 plan --qemu-cmdline "$C.cmdline" --json
+expect '"phbs":2,'
+expect '"kvm":false,'
+expect '"ddw_page_size":65536,'
+expect_field libvirt_bytes 0 "TCG"
+
+# libvirt's memlock cases for pseries (tests/qemumemlocktest.c), reproduced exactly.
+check_libvirt() { # check_libvirt CASE LIBVIRT_BYTES UNLIMITED
+	run 0 plan --domain "$DATA/libvirt/pseries-$1.xml" --json
+	expect_field libvirt_bytes "$2" "$1"
+	expect_field libvirt_unlimited "$3" "$1"
+}
+check_libvirt kvm 20971520 false
+check_libvirt tcg 0 false
+check_libvirt hardlimit 2147483648 false
+check_libvirt locked null true
+check_libvirt hostdev 4320133120 false
+check_libvirt hardlimit+locked 2147483648 false
+check_libvirt hardlimit+hostdev 2147483648 false
+check_libvirt hardlimit+locked+hostdev 2147483648 false
+check_libvirt locked+hostdev null true
+run 0 plan --domain "$DATA/libvirt/pseries-hardlimit+hostdev.xml" --json
+expect_field hard_limit_bytes 2147483648 "hard_limit"
+run 0 plan --domain "$DATA/libvirt/pseries-locked.xml"
+expect "libvirt's limit: none"
+
+# Six VM shapes, each as JSON, as a QEMU command line and as domain XML: the same requirement.
+for n in one-phb-kvm two-phbs-kvm hugepages-16m hotplug-max tcg-second-phb three-phbs; do
+	run 0 plan "$DATA/vms/$n.json" --json
+	need=$(field required_bytes)
+	run 0 plan --qemu-cmdline "$DATA/vms/$n.cmdline" --json
+	expect_field required_bytes "$need" "$n from its QEMU command line"
+	run 0 plan --domain "$DATA/vms/$n.xml" --json
+	expect_field required_bytes "$need" "$n from its domain XML"
+done
+# Flags beside a file override it; simulate takes the same sources.
+run 0 plan --domain "$DATA/vms/two-phbs-kvm.xml" --ram 8G --json
+expect '"ram":8589934592,'
+run 0 simulate --domain "$DATA/vms/hugepages-16m.xml" --dma-accesses 1000 --churn 100
+expect "8 GiB guest on 16 MiB pages, 1 PHB"
+expect "ledger balanced"
+run 0 simulate --qemu-cmdline "$DATA/vms/three-phbs.cmdline" --dma-accesses 1000 --churn 100
+expect "ledger balanced"
+printf '%s\n' 'qemu-system-ppc64 -M pseries -m 2G -cpu POWER9' | "$TCECTL" plan --qemu-cmdline - --verbose >"$TMP/out" 2>"$TMP/err"
+if grep -q "skipped -cpu POWER9" "$TMP/err"; then ok; else bad "--verbose does not list -cpu"; fi
+
+# Bad input: exit 2, naming the option or element and its line.
+bad_cmdline() { # bad_cmdline TEXT MESSAGE
+	printf '%s\n' "$1" >"$TMP/bad.cmdline"
+	run 2 plan --qemu-cmdline "$TMP/bad.cmdline"
+	expect_err "$2"
+}
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 4Q' "line 1: -m: '4Q' is not a size"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 99999999999999999999G' "-m: '99999999999999999999G' is not a size"
+bad_cmdline 'qemu-system-x86_64 -M q35 -m 4G' "this tool is for ppc64 pseries machines"
+bad_cmdline "qemu-system-ppc64 -M pseries
+  -append 'console=hvc0" "line 2: the single quote opened there is never closed"
+bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,speed=fast' "'speed' is not a spapr-pci-host-bridge property"
+bad_cmdline 'qemu-system-ppc64 -M pseries -device vfio-pci,host=1:0:0.0,bus=nowhere.0' "bus=nowhere.0 is not a PCI bus"
+bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=2,id=p2' "PHB 1 is missing"
+bad_xml() { # bad_xml TEXT MESSAGE
+	printf '%s\n' "$1" >"$TMP/bad.xml"
+	run 2 plan --domain "$TMP/bad.xml"
+	expect_err "$2"
+}
+bad_xml "<domain type='kvm'><memory>1048576</memory>" "line 2: not well-formed XML"
+bad_xml "<network><name>default</name></network>" "not a libvirt domain"
+bad_xml "<domain type='kvm'><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>" "this tool is for ppc64 pseries guests"
+bad_xml "<domain type='kvm'><memory unit='KiB'>99999999999999999999</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "<memory>: '99999999999999999999' is not a whole number of KiB (or it overflows)"
+bad_xml "<domain type='kvm'><memory unit='parsecs'>1</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "unit='parsecs' is not a libvirt unit"
+run 2 plan --domain "$TMP/none.xml"
+expect_err "none.xml: No such file or directory"
+run 2 plan --domain "$DATA/vms/one-phb-kvm.xml" --qemu-cmdline "$DATA/vms/one-phb-kvm.cmdline"
+expect_err "give one VM"
+
+finish tcectl-vm-sources
