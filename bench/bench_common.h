@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What every benchmark shares: a clock, a reproducible PRNG, a sink the
- * compiler cannot optimise away, and the "best of interleaved runs" rule.
+ * compiler cannot optimise away, the "best of interleaved runs" rule, and the
+ * guest memory that serves an H_PUT_TCE_INDIRECT list.
  *
  * Concepts: the machine is shared and noisy, so a benchmark never reports an
  * absolute time alone. It runs libtce and a fair baseline side by side in the
@@ -106,6 +107,25 @@ static inline struct bench_pair bench_compare(bench_run_fn base, bench_run_fn ca
 					      size_t total, size_t n, unsigned rounds)
 {
 	return bench_compare2(base, n, cand, n, ctx, total, rounds);
+}
+
+/* Where the benchmarks' guests keep their H_PUT_TCE_INDIRECT list. */
+#define BENCH_LIST_GPA 0x100000u
+
+/* The INDIRECT list as guest memory holds it (big-endian words). */
+static uint64_t bench_list_be[512];
+
+/*
+ * A tce_guest_read_fn serving bench_list_be at BENCH_LIST_GPA (memcpy: what a
+ * real guest-memory read costs); -1 for any other read.
+ */
+static inline int bench_read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
+{
+	(void)opaque;
+	if (gpa != BENCH_LIST_GPA || len > sizeof(bench_list_be))
+		return -1;
+	memcpy(buf, bench_list_be, (size_t)len);
+	return 0;
 }
 
 #endif /* LIBTCE_BENCH_COMMON_H */

@@ -31,18 +31,6 @@
 #define DDW (UINT64_C(1) << 59)
 #define PS 16u
 #define ENTRIES 16384u /* 1 GiB of 64 KiB pages */
-#define LIST_GPA 0x100000u
-
-static uint64_t list_be[512]; /* the INDIRECT list as guest memory holds it */
-
-static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
-{
-	(void)opaque;
-	if (gpa != LIST_GPA || len > sizeof(list_be))
-		return -1;
-	memcpy(buf, list_be, (size_t)len);
-	return 0;
-}
 
 /* QEMU's table: flat, host order, bounds-checked. */
 struct flat {
@@ -92,7 +80,7 @@ static int vm_setup(struct vm *vm, enum mode mode)
 	struct tce_container_config cfg;
 	/* The same rules (KVM's) with and without a window: only the acceleration differs. */
 	struct tce_guest_config gcfg = {mode == QEMU_VFIO ? TCE_HCALL_QEMU : TCE_HCALL_KVM, NULL,
-					read_list, NULL};
+					bench_read_list, NULL};
 	uint64_t start;
 
 	memset(vm, 0, sizeof(*vm));
@@ -207,7 +195,7 @@ static double indirect_flat(void *o, size_t first, size_t n)
 	TIMED({
 		uint64_t k, at = list_ioba(i);
 
-		read_list(NULL, LIST_GPA, buf, sizeof(buf));
+		bench_read_list(NULL, BENCH_LIST_GPA, buf, sizeof(buf));
 		for (k = 0; k < 512; k++)
 			rc_ |= flat_put(&c->flat, at + (k << PS), tce_be64(buf[k]));
 	});
@@ -217,21 +205,21 @@ static double indirect_emu(void *o, size_t first, size_t n)
 {
 	struct ctx *c = o;
 
-	TIMED(rc_ |= tce_h_put_tce_indirect(c->emu.g, c->emu.liobn, list_ioba(i), LIST_GPA, 512));
+	TIMED(rc_ |= tce_h_put_tce_indirect(c->emu.g, c->emu.liobn, list_ioba(i), BENCH_LIST_GPA, 512));
 }
 
 static double indirect_acc(void *o, size_t first, size_t n)
 {
 	struct ctx *c = o;
 
-	TIMED(rc_ |= tce_h_put_tce_indirect(c->acc.g, c->acc.liobn, list_ioba(i), LIST_GPA, 512));
+	TIMED(rc_ |= tce_h_put_tce_indirect(c->acc.g, c->acc.liobn, list_ioba(i), BENCH_LIST_GPA, 512));
 }
 
 static double indirect_qemu(void *o, size_t first, size_t n)
 {
 	struct ctx *c = o;
 
-	TIMED(rc_ |= tce_h_put_tce_indirect(c->qemu.g, c->qemu.liobn, list_ioba(i), LIST_GPA, 512));
+	TIMED(rc_ |= tce_h_put_tce_indirect(c->qemu.g, c->qemu.liobn, list_ioba(i), BENCH_LIST_GPA, 512));
 }
 
 static double stuff_flat(void *o, size_t first, size_t n)
@@ -328,7 +316,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < 512; i++)
-		list_be[i] = tce_be64(((i + 1) << PS) | 3);
+		bench_list_be[i] = tce_be64(((i + 1) << PS) | 3);
 	/* Half the table mapped, for translation. */
 	for (i = 0; i < ENTRIES; i += 2) {
 		tce_h_put_tce(c.emu.g, c.emu.liobn, DDW + (i << PS), put_tce(i));

@@ -19,9 +19,9 @@ RANK = {m: i for i, m in enumerate(ORDER)}
 
 # Files whose module is not their own name.
 MODULE_OF = {
-    "alloc": "fault", "platform_fault": "fault", "u64map": "base", "log2": "base", "range": "base", "charge": "account", "rcu": "base",
+    "alloc": "fault", "platform_fault": "fault", "u64map": "base", "crc32c": "base", "log2": "base", "range": "base", "charge": "account", "rcu": "base",
     "hostmem_backend": "hostmem", "hostmem_sim": "hostmem", "hostmem_process": "hostmem",
-    "vfio_ioctl": "container", "group": "container", "group_internal": "container", "hcall": "guest", "guest_internal": "guest",
+    "vfio_ioctl": "container", "group": "container", "group_internal": "container", "hcall": "guest", "guest_migrate": "guest", "guest_internal": "guest",
     "table_walk": "table", "prereg_fast": "prereg", "userview_fast": "userview",
     "window_update": "window", "prereg_tree": "prereg", "trace_parse": "trace",
 }

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,8 @@ uint64_t tce_fault_failures(void)
 	return atomic_load(&fail_count);
 }
 
-void *tce_zalloc(size_t bytes)
+/* Count an allocation; true when it is the one to fail. */
+static bool injected_failure(void)
 {
 	uint64_t n = atomic_fetch_add(&alloc_count, 1) + 1;
 	uint64_t target = atomic_load(&fail_at);
@@ -38,9 +40,19 @@ void *tce_zalloc(size_t bytes)
 	if (target != 0 && n == target &&
 	    atomic_compare_exchange_strong(&fail_at, &target, 0)) {
 		atomic_fetch_add(&fail_count, 1);
-		return NULL;
+		return true;
 	}
-	return calloc(1, bytes ? bytes : 1);
+	return false;
+}
+
+void *tce_zalloc(size_t bytes)
+{
+	return injected_failure() ? NULL : calloc(1, bytes ? bytes : 1);
+}
+
+void *tce_grow(void *ptr, size_t bytes)
+{
+	return injected_failure() ? NULL : realloc(ptr, bytes ? bytes : 1);
 }
 
 void tce_free(void *ptr)

@@ -13,6 +13,13 @@ void *tce_zalloc(size_t bytes);
 /* Release memory from tce_zalloc(); NULL is ignored. */
 void tce_free(void *ptr);
 
+/*
+ * Resize a block from tce_zalloc() (or NULL) to @bytes, keeping its contents;
+ * bytes past the old size are not zeroed. Large blocks grow without a copy
+ * where the C library can (mremap). NULL on failure (real or injected): the
+ * block is untouched.
+ */
+void *tce_grow(void *ptr, size_t bytes);
 
 
 /*

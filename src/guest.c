@@ -51,6 +51,7 @@ static void table_free(struct tce_guest *g, struct gtable *t)
 	for (i = 0; t->pages && i < t->tce_pages; i++)
 		tce_free(t->pages[i]);
 	tce_free(t->pages);
+	tce_free(t->dirty);
 	tce_uncharge_exact(g->cfg.account, TCE_TAG_GUEST_VIEW, t->charged);
 	tce_free(t);
 }
@@ -180,7 +181,11 @@ int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned pag
 	t = tce_zalloc(sizeof(*t));
 	if (t)
 		t->pages = tce_zalloc((size_t)tce_pages * sizeof(*t->pages));
-	if (!t || !t->pages) {
+	if (t && t->pages && guest->tracking) /* a migration is on: record writes from the start */
+		t->dirty = tce_zalloc((size_t)tce_pages * sizeof(*t->dirty));
+	if (!t || !t->pages || (guest->tracking && !t->dirty)) {
+		if (t)
+			tce_free(t->pages);
 		tce_free(t);
 		tce_uncharge_exact(guest->cfg.account, TCE_TAG_GUEST_VIEW,
 				   stt_pages * TCE_GUEST_PAGE_BYTES);
@@ -193,6 +198,7 @@ int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned pag
 	t->size = size;
 	t->tce_pages = tce_pages;
 	t->charged = stt_pages * TCE_GUEST_PAGE_BYTES;
+	t->generation = ++guest->next_generation;
 	rc = tce_u64map_put(&guest->tables, liobn, (uintptr_t)t);
 	assert(rc == 0); /* reserved */
 out:
@@ -257,6 +263,7 @@ void guest_entry_set(struct gtable *t, uint64_t idx, uint64_t tce)
 		return;
 	}
 	__atomic_store_n(&page[idx & (ENTRIES_PER_PAGE - 1)], tce, __ATOMIC_RELAXED);
+	guest_mark_dirty(t, idx, 1);
 }
 
 /* Entries with a permission, counted when asked (hypercalls do not keep a count). */
@@ -449,9 +456,12 @@ int tce_guest_reset_table(struct tce_guest *guest, uint64_t liobn)
 	pthread_mutex_lock(&guest->lock);
 	t = guest_find_table(guest, liobn);
 	if (t) {
-		for (p = 0; p < t->tce_pages; p++)
+		for (p = 0; p < t->tce_pages; p++) {
 			for (i = 0; t->pages[p] && i < ENTRIES_PER_PAGE; i++)
 				__atomic_store_n(&t->pages[p][i], 0, __ATOMIC_RELAXED);
+			if (t->pages[p])
+				guest_mark_dirty(t, p * ENTRIES_PER_PAGE, ENTRIES_PER_PAGE);
+		}
 		for (w = 0; w < t->nwindows; w++)
 			tce_window_unmap(t->windows[w], tce_window_start(t->windows[w]),
 					 hw_entries(t, t->windows[w]));

@@ -39,6 +39,9 @@ struct gtable {
 	uint64_t charged;
 	struct tce_window *windows[TCE_GUEST_MAX_WINDOWS];
 	unsigned nwindows;
+	uint64_t generation;    /* which creation of this LIOBN (migration tells them apart) */
+	uint16_t *dirty;        /* migration: per storage page, bit c = its 512-entry chunk c was
+	                           written since the last save; NULL when not tracking */
 };
 
 struct tce_guest {
@@ -51,7 +54,25 @@ struct tce_guest {
 	struct gtable *table_hint;
 	tce_guest_notify_fn notify;
 	void *notify_opaque;
+	bool tracking;            /* migration: tables record what is written */
+	uint64_t next_generation; /* the generation of the next table created */
 };
+
+/* Entries of one dirty bit: a storage page holds 16 of these chunks. */
+#define DIRTY_CHUNK 512u
+
+/* Migration: note that [idx, idx + n) of a storage page that exists was written. */
+static inline void guest_mark_dirty(struct gtable *t, uint64_t idx, uint64_t n)
+{
+	uint64_t c, last;
+
+	if (!t->dirty || n == 0)
+		return;
+	last = (idx + n - 1) / DIRTY_CHUNK;
+	for (c = idx / DIRTY_CHUNK; c <= last; c++)
+		t->dirty[c / (ENTRIES_PER_PAGE / DIRTY_CHUNK)] |=
+			(uint16_t)(1u << (c % (ENTRIES_PER_PAGE / DIRTY_CHUNK)));
+}
 
 /* The table of @liobn, or NULL (upper bits set, or unknown). Under the lock. */
 struct gtable *guest_find_table(struct tce_guest *g, uint64_t liobn);
@@ -77,6 +98,14 @@ int guest_entries_reserve(struct gtable *t, uint64_t idx, uint64_t n, const uint
 
 /* Store a value; its page exists when the value is non-zero (reserved). */
 void guest_entry_set(struct gtable *t, uint64_t idx, uint64_t tce);
+
+/*
+ * Write n TCEs from idx (tces[i], or @value for all when tces is NULL) as a
+ * hypercall does: checks by the guest's profile, storage, every attached
+ * window (all or nothing), notifiers. Returns a PAPR code. Under the lock.
+ */
+long guest_write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uint64_t n,
+		       const uint64_t *tces, uint64_t value);
 
 /* The window page of a guest TCE: its ua and permission (perm 0: none). 0, -EINVAL, -EFAULT. */
 int guest_tce_to_page(struct tce_guest *g, const struct gtable *t, uint64_t tce,

@@ -3,7 +3,7 @@
  * The TCE hypercalls and their profiles. See include/tce/guest.h; the guest's
  * state is in src/guest_internal.h.
  *
- * Every hypercall that writes goes through write_range(): it decides how many
+ * Every hypercall that writes goes through guest_write_range(): it decides how many
  * pages it may write (all, none, or QEMU's "up to the first bad page"),
  * validates the TCEs the profile validates, updates every attached hardware
  * window, all or nothing, and only then stores the guest TCEs and notifies.
@@ -191,6 +191,7 @@ static void store_range(struct gtable *t, uint64_t idx, uint64_t n, const uint64
 			page += at & (ENTRIES_PER_PAGE - 1);
 			for (k = 0; k < cnt; k++)
 				__atomic_store_n(&page[k], tces ? tces[i + k] : value, __ATOMIC_RELAXED);
+			guest_mark_dirty(t, at, cnt);
 		}
 		i += cnt;
 	}
@@ -201,8 +202,8 @@ static void store_range(struct gtable *t, uint64_t idx, uint64_t n, const uint64
  * addresses, reserve storage, update every attached window (all or nothing,
  * tce_window_update()), store, notify.
  */
-static long write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uint64_t n,
-			const uint64_t *tces, uint64_t value)
+long guest_write_range(struct tce_guest *g, struct gtable *t, uint64_t idx, uint64_t n,
+		       const uint64_t *tces, uint64_t value)
 {
 	/* At most 512 segments, or one value repeated: no allocation either way. */
 	struct tce_window_seg segs[TCE_HCALL_MAX_COUNT];
@@ -266,7 +267,7 @@ static long single_page(struct tce_guest *g, uint64_t liobn, uint64_t ioba, stru
 }
 
 /*
- * write_range() for one TCE, without segments or plans: the hottest
+ * guest_write_range() for one TCE, without segments or plans: the hottest
  * hypercall. The same checks, in the same order, with the same results.
  */
 static long write_one(struct tce_guest *g, struct gtable *t, uint64_t idx, uint64_t tce)
@@ -380,7 +381,7 @@ long tce_h_put_tce_indirect(struct tce_guest *guest, uint64_t liobn, uint64_t io
 	for (i = 0; i < npages; i++)
 		list[i] = be64_to_host(list[i]);
 	/* QEMU writes up to the first page outside the window, then fails. */
-	ret = write_range(guest, t, idx, n, list, 0);
+	ret = guest_write_range(guest, t, idx, n, list, 0);
 	if (ret == TCE_H_SUCCESS && n < npages)
 		ret = TCE_H_PARAMETER;
 out:
@@ -416,7 +417,7 @@ long tce_h_stuff_tce(struct tce_guest *guest, uint64_t liobn, uint64_t ioba, uin
 		ret = TCE_H_PARAMETER;
 		goto out;
 	}
-	ret = write_range(guest, t, idx, n, NULL, tce_value);
+	ret = guest_write_range(guest, t, idx, n, NULL, tce_value);
 	if (ret == TCE_H_SUCCESS && n < npages)
 		ret = TCE_H_PARAMETER;
 out:

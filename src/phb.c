@@ -61,6 +61,7 @@ static void window_disable(struct tce_phb *phb, unsigned n)
 		return;
 	tce_guest_remove_table(phb->guest, phb->win[n].liobn);
 	phb->win[n].enabled = false;
+	phb->win[n].def_win = false; /* a disabled slot holds no window, default or not */
 	phb->win[n].bus_offset = 0;
 	phb->win[n].page_shift = 0;
 	phb->win[n].entries = 0;
@@ -93,6 +94,65 @@ int tce_phb_reset(struct tce_phb *phb)
 	if (rc == 0)
 		phb->win[0].def_win = true;
 	return rc;
+}
+
+void tce_phb_config_get(const struct tce_phb *phb, struct tce_phb_config *config)
+{
+	*config = phb->cfg;
+}
+
+/* Whether this PHB could have window @w in slot @n. */
+static bool window_possible(const struct tce_phb *phb, unsigned n, const struct tce_phb_window *w)
+{
+	if (!w->enabled)
+		return true;
+	if (n > 0 && !phb->cfg.ddw)
+		return false;
+	if (w->page_shift < 12 || w->page_shift > 34 || w->entries == 0 ||
+	    (w->bus_offset & ((UINT64_C(1) << w->page_shift) - 1)) ||
+	    w->entries > (UINT64_MAX - w->bus_offset) >> w->page_shift)
+		return false;
+	/* The default window has 4 KiB pages; a created one a page size the PHB offers. */
+	return w->def_win ? w->page_shift == 12 : (phb->cfg.pgsz >> w->page_shift) & 1;
+}
+
+int tce_phb_check_windows(const struct tce_phb *phb,
+			  const struct tce_phb_window windows[TCE_PHB_WINDOWS])
+{
+	unsigned n;
+
+	for (n = 0; n < TCE_PHB_WINDOWS; n++)
+		if (!window_possible(phb, n, &windows[n]))
+			return -EINVAL;
+	return 0;
+}
+
+int tce_phb_set_windows(struct tce_phb *phb, const struct tce_phb_window windows[TCE_PHB_WINDOWS])
+{
+	unsigned n;
+	int rc = tce_phb_check_windows(phb, windows);
+
+	if (rc)
+		return rc;
+	for (n = 0; n < TCE_PHB_WINDOWS; n++) {
+		const struct tce_phb_window *want = &windows[n], *have = &phb->win[n];
+
+		if (want->enabled == have->enabled &&
+		    (!want->enabled || (want->page_shift == have->page_shift &&
+					want->bus_offset == have->bus_offset &&
+					want->entries == have->entries))) {
+			phb->win[n].def_win = want->enabled && want->def_win;
+			continue;
+		}
+		window_disable(phb, n);
+		if (!want->enabled)
+			continue;
+		rc = window_enable(phb, n, want->page_shift, want->bus_offset, want->entries);
+		if (rc)
+			return rc;
+		phb->win[n].def_win = want->def_win;
+	}
+	return 0;
 }
 
 int tce_phb_create(struct tce_guest *guest, const struct tce_phb_config *config,

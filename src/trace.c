@@ -68,9 +68,39 @@ static int read_list(void *opaque, uint64_t gpa, void *buf, uint64_t len)
 	return 0;
 }
 
-int tce_replay_create(const struct tce_replay_config *config, struct tce_replay **replayp)
+/* The replay's ledger and guest, built from its configuration. */
+static int build_guest(struct tce_replay *r, struct tce_account **accountp,
+		       struct tce_guest **guestp)
 {
 	struct tce_guest_config gcfg;
+	int rc = tce_account_create(r->cfg.memlock_limit ? r->cfg.memlock_limit
+							 : TCE_ACCOUNT_UNLIMITED,
+				    accountp);
+
+	if (rc)
+		return rc;
+	gcfg = (struct tce_guest_config){r->cfg.profile, *accountp, read_list, r};
+	rc = tce_guest_create(&gcfg, guestp);
+	if (rc) {
+		tce_account_destroy(*accountp);
+		*accountp = NULL;
+	}
+	return rc;
+}
+
+static void destroy_objects(struct tce_account *account, struct tce_guest *guest,
+			    struct tce_phb **phbs)
+{
+	unsigned i;
+
+	for (i = 0; i < MAX_PHBS; i++)
+		tce_phb_destroy(phbs[i]);
+	tce_guest_destroy(guest);
+	tce_account_destroy(account);
+}
+
+int tce_replay_create(const struct tce_replay_config *config, struct tce_replay **replayp)
+{
 	struct tce_replay *r;
 	int rc;
 
@@ -83,16 +113,8 @@ int tce_replay_create(const struct tce_replay_config *config, struct tce_replay 
 	if (r->cfg.keep_problems == 0)
 		r->cfg.keep_problems = 10;
 	r->problems = tce_zalloc(r->cfg.keep_problems * sizeof(*r->problems));
-	rc = r->problems ? tce_account_create(config->memlock_limit ? config->memlock_limit
-								: TCE_ACCOUNT_UNLIMITED,
-						      &r->account)
-			 : -ENOMEM;
-	if (rc == 0) {
-		gcfg = (struct tce_guest_config){config->profile, r->account, read_list, r};
-		rc = tce_guest_create(&gcfg, &r->guest);
-	}
+	rc = r->problems ? build_guest(r, &r->account, &r->guest) : -ENOMEM;
 	if (rc) {
-		tce_account_destroy(r->account);
 		tce_free(r->problems);
 		tce_free(r);
 		return rc;
@@ -103,14 +125,9 @@ int tce_replay_create(const struct tce_replay_config *config, struct tce_replay 
 
 void tce_replay_destroy(struct tce_replay *replay)
 {
-	unsigned i;
-
 	if (!replay)
 		return;
-	for (i = 0; i < MAX_PHBS; i++)
-		tce_phb_destroy(replay->phbs[i]);
-	tce_guest_destroy(replay->guest);
-	tce_account_destroy(replay->account);
+	destroy_objects(replay->account, replay->guest, replay->phbs);
 	tce_free(replay->problems);
 	tce_free(replay);
 }
@@ -140,6 +157,54 @@ struct tce_account *tce_replay_account(struct tce_replay *replay)
 struct tce_phb *tce_replay_phb(struct tce_replay *replay, unsigned index)
 {
 	return index < MAX_PHBS ? replay->phbs[index] : NULL;
+}
+
+int tce_replay_migrate(struct tce_replay *r, struct tce_migration_stats *stats)
+{
+	struct tce_phb *phbs[MAX_PHBS] = {0};
+	struct tce_migration *mig = NULL;
+	struct tce_account *account = NULL;
+	struct tce_guest *guest = NULL;
+	void *stream = NULL;
+	size_t len = 0;
+	unsigned i;
+	int rc;
+
+	/* The source: one final pass (the replay is the only thread). */
+	rc = tce_migration_start(r->guest, r->phbs, MAX_PHBS, &mig);
+	if (rc == 0) {
+		rc = tce_migration_save(mig, true, &stream, &len);
+		if (rc == 0 && stats)
+			tce_migration_stats(mig, stats);
+		tce_migration_done(mig);
+		mig = NULL;
+	}
+	/* The destination: the same ledger limit, guest profile and PHB configurations. */
+	if (rc == 0)
+		rc = build_guest(r, &account, &guest);
+	for (i = 0; rc == 0 && i < MAX_PHBS; i++) {
+		struct tce_phb_config cfg;
+
+		if (!r->phbs[i])
+			continue;
+		tce_phb_config_get(r->phbs[i], &cfg);
+		rc = tce_phb_create(guest, &cfg, &phbs[i]);
+	}
+	if (rc == 0)
+		rc = tce_migration_accept(guest, phbs, MAX_PHBS, &mig);
+	if (rc == 0)
+		rc = tce_migration_load(mig, stream, len);
+	tce_migration_done(mig);
+	tce_migration_free_stream(stream);
+	if (rc) {
+		destroy_objects(account, guest, phbs);
+		return rc;
+	}
+	destroy_objects(r->account, r->guest, r->phbs);
+	r->account = account;
+	r->guest = guest;
+	memcpy(r->phbs, phbs, sizeof(phbs));
+	return 0;
 }
 
 /* ---- recording ---- */

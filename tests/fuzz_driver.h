@@ -6,16 +6,32 @@
  * suite and under the sanitizers too. Built with -DLIBTCE_LIBFUZZER (and
  * clang's -fsanitize=fuzzer) the file is a libFuzzer target instead.
  *
- * Include it last, after the target's LLVMFuzzerTestOneInput(), with
- * FUZZ_NAME defined to the target's test name.
+ * Include it first, with FUZZ_NAME defined to the target's test name. It
+ * declares LLVMFuzzerTestOneInput() and gives CHECK(cond), which reports a
+ * broken invariant with the target's name and aborts (the crash libFuzzer
+ * and the test both see).
  */
 #ifndef LIBTCE_TEST_FUZZ_DRIVER_H
 #define LIBTCE_TEST_FUZZ_DRIVER_H
 
 #include <malloc.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "helpers.h"
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s: invariant failed: %s (%s:%d)\n", FUZZ_NAME, #cond,   \
+				__FILE__, __LINE__);                                               \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #ifndef LIBTCE_LIBFUZZER
 int main(void)

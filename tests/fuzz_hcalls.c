@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_NAME "fuzz-hcalls"
+#include "fuzz_driver.h"
+
 #include "helpers.h"
 
 #include "tce/container.h"
@@ -26,15 +29,6 @@
 #define DDW (UINT64_C(1) << 59)
 #define LIOBN 0x80000001u
 #define LIST_GPA 0x100000u
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_hcalls: invariant failed: %s (%s:%d)\n", #cond,      \
-				__FILE__, __LINE__);                                               \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 struct input {
 	const uint8_t *data;
@@ -142,8 +136,6 @@ static void run_ops(struct vm *vm, struct input *in)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {data, size, 0};
@@ -194,6 +186,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tce_hostmem_destroy(vm.hm);
 	return 0;
 }
-
-#define FUZZ_NAME "fuzz-hcalls"
-#include "fuzz_driver.h"

@@ -12,20 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_NAME "fuzz-ioctl"
+#include "fuzz_driver.h"
+
 #include "helpers.h"
 
 #include "tce/container.h"
 
 #define RAM_UA (UINT64_C(1) << 40)
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_ioctl: invariant failed: %s (%s:%d)\n", #cond,       \
-				__FILE__, __LINE__);                                               \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static const unsigned long commands[] = {
 	VFIO_CHECK_EXTENSION,
@@ -75,8 +69,6 @@ static uint64_t field(struct input *in)
 		return take(in, 1);
 	}
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -145,6 +137,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tce_hostmem_destroy(hm);
 	return 0;
 }
-
-#define FUZZ_NAME "fuzz-ioctl"
-#include "fuzz_driver.h"

@@ -14,17 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_NAME "fuzz-trace"
+#include "fuzz_driver.h"
+
 #include "tce/trace.h"
 #include "trace_parse.h"
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_trace: invariant failed: %s (%s:%d)\n", #cond,       \
-				__FILE__, __LINE__);                                               \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static const char *const seeds[] = {
 	"6720@1795546047.414756:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x8edf003 ret=0",
@@ -59,8 +53,6 @@ static void one_line(struct tce_replay *replay, const uint8_t *bytes, size_t len
 	CHECK(rc == 0 || rc == 1 || rc == -EINVAL);
 	free(line);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -107,6 +99,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tce_replay_destroy(replay);
 	return 0;
 }
-
-#define FUZZ_NAME "fuzz-trace"
-#include "fuzz_driver.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared test helpers: sizes, a reproducible PRNG, the guest-memory reader
- * that serves an H_PUT_TCE_INDIRECT list, a clock, the test level, and the
+ * that serves an H_PUT_TCE_INDIRECT list, a clock, the test level, CRC-32C
+ * and little-endian words (to read and forge migration streams), and the
  * one fault-injection sweep every test of an error path uses.
  *
  * Concepts: a test that checks failure atomicity must reach every allocation
@@ -66,6 +67,35 @@ static inline uint64_t test_count(const char *env_name, uint64_t quick, uint64_t
 	if (env && strtoull(env, NULL, 10) > 0)
 		return strtoull(env, NULL, 10);
 	return test_level_full() ? full : quick;
+}
+
+/* CRC-32C written from its definition (reflected polynomial 0x82F63B78), to check streams against. */
+static inline uint32_t test_crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (k = 0; k < 8; k++)
+			crc = crc & 1 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+	}
+	return ~crc;
+}
+
+/* Little-endian 32-bit words in a byte stream. */
+static inline uint32_t test_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void test_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
 }
 
 /* An H_PUT_TCE_INDIRECT list in guest memory at @gpa: @n TCEs, host order here. */

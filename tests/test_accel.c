@@ -21,6 +21,7 @@
 
 #include "tce/container.h"
 #include "tce/guest.h"
+#include "tce/migrate.h"
 
 #define RAM_UA (UINT64_C(1) << 40) /* guest RAM, gpa 0..1 GiB, 64 KiB host pages */
 #define DDW (UINT64_C(1) << 59)
@@ -656,6 +657,73 @@ static void test_refused_attach_changes_nothing(void **state)
 	vm_teardown(&vm);
 }
 
+/* One final migration pass of @from's guest loaded into @to's (no PHBs: the table is the VMM's). */
+static void migrate_guest(struct vm *from, struct vm *to)
+{
+	struct tce_migration *out, *in;
+	void *stream;
+	size_t len;
+
+	assert_int_equal(tce_migration_start(from->g, NULL, 0, &out), 0);
+	assert_int_equal(tce_migration_save(out, true, &stream, &len), 0);
+	assert_int_equal(tce_migration_accept(to->g, NULL, 0, &in), 0);
+	assert_int_equal(tce_migration_load(in, stream, len), 0);
+	tce_migration_free_stream(stream);
+	tce_migration_done(out);
+	tce_migration_done(in);
+}
+
+/*
+ * Migration of an accelerated table: the destination attaches its own
+ * hardware window after the last pass, and every valid TCE is mirrored into
+ * it with the usual checks (its RAM must be registered there too).
+ */
+static void test_migrated_table_reattached(void **state)
+{
+	static const unsigned hw[2] = {16, 16};
+	struct vm src, dst, unregistered;
+	struct tce_translation x;
+	unsigned i;
+
+	(void)state;
+	vm_setup(&src, 16, hw, 1, true);
+	for (src.list.n = 0; src.list.n < 300; src.list.n++)
+		src.list.tces[src.list.n] = ((1000 + src.list.n) * 64 * KiB) | R;
+	assert_int_equal(tce_h_put_tce_indirect(src.g, LIOBN, DDW, 0x200000, 300), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(src.g, LIOBN, DDW + 4000 * 64 * KiB, (5 * 64 * KiB) | R | W),
+			 TCE_H_SUCCESS);
+	assert_int_equal(tce_window_mapped(src.w[0]), 301);
+	/* Destinations without the table (the load creates it), one with its RAM unregistered. */
+	vm_setup(&dst, 16, hw, 1, true);
+	vm_setup(&unregistered, 16, hw, 1, false);
+	for (i = 0; i < 2; i++) {
+		struct vm *d = i ? &unregistered : &dst;
+
+		assert_int_equal(tce_guest_detach_window(d->g, LIOBN, d->w[0]), 0);
+		assert_int_equal(tce_guest_remove_table(d->g, LIOBN), 0);
+		migrate_guest(&src, d);
+	}
+	/* Unregistered RAM: the attach is refused and the window stays empty. */
+	assert_int_equal(tce_guest_attach_window(unregistered.g, LIOBN, unregistered.w[0]), -EFAULT);
+	assert_int_equal(tce_window_mapped(unregistered.w[0]), 0);
+	/* Registered: every entry is in the destination's window, at the destination's host pages. */
+	assert_int_equal(tce_guest_attach_window(dst.g, LIOBN, dst.w[0]), 0);
+	assert_int_equal(tce_window_mapped(dst.w[0]), 301);
+	assert_int_equal(ram_mapped(&dst), 301);
+	assert_int_equal(tce_group_translate(dst.group[0], DDW + 299 * 64 * KiB + 5, &x), 0);
+	assert_int_equal(x.hpa, host_of(&dst, RAM_UA + 1299 * 64 * KiB) + 5);
+	assert_int_equal(x.perm, R);
+	assert_int_equal(tce_group_translate(dst.group[0], DDW + 4000 * 64 * KiB, &x), 0);
+	assert_int_equal(x.hpa, host_of(&dst, RAM_UA + 5 * 64 * KiB));
+	assert_int_equal(x.perm, R | W);
+	/* And the guest goes on through it. */
+	assert_int_equal(tce_h_stuff_tce(dst.g, LIOBN, DDW, 0, 300), TCE_H_SUCCESS);
+	assert_int_equal(tce_window_mapped(dst.w[0]), 1);
+	vm_teardown(&src);
+	vm_teardown(&dst);
+	vm_teardown(&unregistered);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_indirect_zero_tce_not_counted),
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_refused_attach_changes_nothing),
+		cmocka_unit_test(test_migrated_table_reattached),
 	};
 
 	return cmocka_run_group_tests_name("accel", tests, NULL, NULL);

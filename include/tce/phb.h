@@ -129,7 +129,7 @@ struct tce_phb_window {
 	uint64_t bus_offset;
 	unsigned page_shift;
 	uint64_t entries;
-	bool def_win; /**< this is the default window */
+	bool def_win; /**< this is the default window (false when disabled) */
 };
 
 struct tce_phb;
@@ -185,6 +185,41 @@ TCE_EXPORT int tce_phb_window(const struct tce_phb *phb, unsigned n, struct tce_
  * Return: 0, or -ENOMEM when the default window cannot be charged.
  */
 TCE_EXPORT int tce_phb_reset(struct tce_phb *phb);
+
+/**
+ * tce_phb_config_get() - the configuration a PHB was created with.
+ * @phb: a PHB.
+ * @config: receives it.
+ */
+TCE_EXPORT void tce_phb_config_get(const struct tce_phb *phb, struct tce_phb_config *config);
+
+/**
+ * tce_phb_check_windows() - whether the PHB could have these windows.
+ * @phb: a PHB.
+ * @windows: TCE_PHB_WINDOWS slots, as for tce_phb_set_windows().
+ *
+ * Return: 0, or -EINVAL for a window it cannot have (what
+ * tce_phb_set_windows() would refuse before changing anything).
+ */
+TCE_EXPORT int tce_phb_check_windows(const struct tce_phb *phb,
+				     const struct tce_phb_window windows[TCE_PHB_WINDOWS]);
+
+/**
+ * tce_phb_set_windows() - make the PHB's windows exactly these (migration).
+ * @phb: a PHB.
+ * @windows: TCE_PHB_WINDOWS slots: enabled, def_win, page_shift, bus_offset
+ *           and entries are used (the LIOBNs are the PHB's own).
+ *
+ * A slot that differs is disabled (its guest table removed) and, when
+ * enabled, created again empty; a slot that already matches keeps its table.
+ *
+ * Return: 0; -EINVAL for a window the PHB cannot have (a page size outside
+ * its pgsz, a second window with DDW off, a window that does not fit the bus
+ * address space); -ENOMEM or what creating the guest table returns. Slots
+ * already changed stay changed on failure.
+ */
+TCE_EXPORT int tce_phb_set_windows(struct tce_phb *phb,
+				   const struct tce_phb_window windows[TCE_PHB_WINDOWS]);
 
 /**
  * tce_phb_rtas() - one DDW RTAS call.

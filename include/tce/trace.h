@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "tce/guest.h"
+#include "tce/migrate.h"
 #include "tce/phb.h"
 #include "tce/version.h"
 
@@ -164,6 +165,22 @@ TCE_EXPORT struct tce_account *tce_replay_account(struct tce_replay *replay);
  * Return: the PHB or NULL.
  */
 TCE_EXPORT struct tce_phb *tce_replay_phb(struct tce_replay *replay, unsigned index);
+
+/**
+ * tce_replay_migrate() - move the replay's guest to fresh objects, as a live
+ * migration would.
+ * @replay: a replay.
+ * @stats: receives the stream's size and runs (may be NULL).
+ *
+ * The guest's IOMMU state is saved to a stream (one final pass, migrate.h);
+ * a new ledger, guest and PHBs (the same configurations) are built and the
+ * stream loaded into them; then the old ones are destroyed and the replay
+ * goes on with the new. Lines replayed after it must match as before.
+ *
+ * Return: 0; -ENOMEM, or what the save or load returns: the replay is then
+ * left on its old objects, unchanged.
+ */
+TCE_EXPORT int tce_replay_migrate(struct tce_replay *replay, struct tce_migration_stats *stats);
 
 /**
  * tce_trace_event_name() - the QEMU event name of an event type.

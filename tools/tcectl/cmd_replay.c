@@ -31,19 +31,34 @@ static const char replay_help[] =
 	"                       QEMU's defaults)\n"
 	"  --memlock-limit SIZE the replayed guest's locked-memory limit, or 'unlimited'\n"
 	"                       (default: this machine's memory); windows past it are refused\n"
+	"  --migrate-at N[,N...] after each of these trace lines, save the guest's IOMMU state\n"
+	"                       to a migration stream, destroy it and restore it into fresh\n"
+	"                       objects, then go on (every later result must still match)\n"
 	"  --json               print one JSON object (fields in tcectl(1))\n"
 	"  --no-progress        no progress line, even on a terminal\n"
 	"  -h, --help           this text\n"
 	"\n"
-	"Exit status: 0 every result matched; 1 a mismatch or an unparsable line;\n"
+	"Exit status: 0 every result matched; 1 a mismatch, an unparsable line or a failed move;\n"
 	"2 bad arguments; 3 a file could not be read.\n";
 
 /* ---- one file ---- */
+
+#define MAX_MIGRATIONS 10000u
 
 struct replay_opts {
 	struct tce_replay_config cfg;
 	bool json;
 	bool progress;
+	const uint64_t *migrate_at; /* trace lines to migrate after, ascending, no repeats */
+	size_t nmigrate;
+};
+
+/* One move of the replay (--migrate-at). */
+struct migration_result {
+	uint64_t after_line;
+	int error; /* what tce_replay_migrate() returned */
+	double seconds;
+	struct tce_migration_stats stats;
 };
 
 struct file_result {
@@ -55,6 +70,8 @@ struct file_result {
 	double seconds;
 	struct tce_replay_stats stats;
 	struct tce_replay *replay;
+	struct migration_result *migrations;
+	size_t nmigrations;
 };
 
 static double now_s(void)
@@ -72,10 +89,16 @@ static int replay_file(const char *path, const struct replay_opts *opts, struct 
 	size_t len;
 	uint64_t line_no = 0;
 	double t0 = now_s();
+	size_t next_move = 0;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->path = path;
+	if (opts->nmigrate) {
+		res->migrations = calloc(opts->nmigrate, sizeof(*res->migrations));
+		if (!res->migrations)
+			return -ENOMEM;
+	}
 	rc = tce_replay_create(&opts->cfg, &res->replay);
 	if (rc)
 		return rc;
@@ -89,6 +112,15 @@ static int replay_file(const char *path, const struct replay_opts *opts, struct 
 	while ((rc = line_reader_next(rd, &line, &len)) == 1) {
 		line_no++;
 		tce_replay_line(res->replay, line, len, line_no);
+		if (next_move < opts->nmigrate && opts->migrate_at[next_move] == line_no) {
+			struct migration_result *m = &res->migrations[res->nmigrations++];
+			double m0 = now_s();
+
+			m->after_line = line_no;
+			m->error = tce_replay_migrate(res->replay, &m->stats);
+			m->seconds = now_s() - m0;
+			next_move++;
+		}
 		if (opts->progress && (line_no & 0xffff) == 0)
 			fprintf(stderr, "\rreplay %s: %" PRIu64 " lines, %.1f MiB", path, line_no,
 				(double)line_reader_bytes(rd) / (1 << 20));
@@ -151,7 +183,7 @@ static int print_text(const struct file_result *res, const struct replay_opts *o
 	uint64_t checked = 0, matched = 0;
 	bool hint = false;
 	unsigned ev;
-	char b1[32];
+	char b1[32], b2[32];
 
 	printf("replay %s (profile %s): %" PRIu64 " lines in %.2f s (%.0f lines/s)\n", res->path,
 	       tce_hcall_rules_get(opts->cfg.profile)->name, res->stats.lines, res->seconds,
@@ -181,6 +213,28 @@ static int print_text(const struct file_result *res, const struct replay_opts *o
 	if (hint)
 		printf("  hint: pass the QEMU command line the trace was recorded with: "
 		       "tcectl replay --qemu-cmdline FILE\n");
+	if (opts->nmigrate) {
+		uint64_t bytes = 0, largest = 0;
+		size_t failed = 0;
+
+		for (i = 0; i < res->nmigrations; i++) {
+			const struct migration_result *m = &res->migrations[i];
+
+			if (m->error) {
+				failed++;
+				printf("  migration after line %" PRIu64 " failed: %s\n", m->after_line,
+				       strerror(-m->error));
+				continue;
+			}
+			bytes += m->stats.last_bytes;
+			largest = m->stats.last_bytes > largest ? m->stats.last_bytes : largest;
+		}
+		printf("  migrations: %zu of %zu asked (the others are past the end), %zu failed; "
+		       "streams %s in all, largest %s\n",
+		       res->nmigrations, opts->nmigrate, failed,
+		       tcectl_format_bytes(bytes, b1, sizeof(b1)),
+		       tcectl_format_bytes(largest, b2, sizeof(b2)));
+	}
 	printf("final windows:\n");
 	print_windows_text(res->replay);
 	printf("locked memory (guest views): %s\n",
@@ -266,10 +320,75 @@ static json_object *json_file(const struct file_result *res, const struct replay
 		json_object_array_add(phbs, jp);
 	}
 	json_object_object_add(obj, "phbs", phbs);
+	if (opts->nmigrate) {
+		json_object *moves = json_object_new_array();
+
+		for (i = 0; i < res->nmigrations; i++) {
+			const struct migration_result *m = &res->migrations[i];
+			json_object *jm = json_object_new_object();
+
+			json_object_object_add(jm, "after_line", json_object_new_uint64(m->after_line));
+			json_object_object_add(jm, "ok", json_object_new_boolean(m->error == 0));
+			if (m->error)
+				json_object_object_add(jm, "error",
+						       json_object_new_string(strerror(-m->error)));
+			json_object_object_add(jm, "stream_bytes",
+					       json_object_new_uint64(m->stats.last_bytes));
+			json_object_object_add(jm, "runs", json_object_new_uint64(m->stats.last_runs));
+			json_object_object_add(jm, "entries",
+					       json_object_new_uint64(m->stats.last_entries));
+			json_object_object_add(jm, "seconds", json_object_new_double(m->seconds));
+			json_object_array_add(moves, jm);
+		}
+		json_object_object_add(obj, "migrations", moves);
+	}
 	json_object_object_add(obj, "locked_bytes",
 			       json_object_new_uint64(tce_account_locked(tce_replay_account(res->replay),
 									 TCE_TAG_COUNT)));
 	return obj;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --migrate-at: comma-separated line numbers, sorted and without repeats into @opts. */
+static int parse_migrate_at(const char *text, struct replay_opts *opts)
+{
+	static uint64_t lines[MAX_MIGRATIONS];
+	const char *p = text;
+	size_t n = 0, i, kept;
+	char token[32];
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 0 || len >= sizeof(token) || n == MAX_MIGRATIONS)
+			return tcectl_usage_error("replay",
+						  "--migrate-at: '%s' is not a list of at most %u line "
+						  "numbers such as 100,2000",
+						  text, MAX_MIGRATIONS);
+		memcpy(token, p, len);
+		token[len] = '\0';
+		if (tcectl_parse_uint(token, 1, UINT64_MAX, &lines[n]))
+			return tcectl_usage_error("replay",
+						  "--migrate-at: '%s' is not a line number (1 or more)",
+						  token);
+		n++;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_u64);
+	for (i = 0, kept = 0; i < n; i++)
+		if (kept == 0 || lines[kept - 1] != lines[i])
+			lines[kept++] = lines[i];
+	opts->migrate_at = lines;
+	opts->nmigrate = kept;
+	return 0;
 }
 
 /* This machine's memory in bytes (the default locked-memory limit of a replay). */
@@ -280,6 +399,16 @@ static uint64_t physical_memory(void)
 	return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
 }
 
+static bool migration_failed(const struct file_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nmigrations; i++)
+		if (res->migrations[i].error)
+			return true;
+	return false;
+}
+
 int tcectl_cmd_replay(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -287,6 +416,7 @@ int tcectl_cmd_replay(int argc, char **argv)
 		{"max-mismatches", required_argument, NULL, 'm'},
 		{"memlock-limit", required_argument, NULL, 'l'},
 		{"qemu-cmdline", required_argument, NULL, 'q'},
+		{"migrate-at", required_argument, NULL, 'M'},
 		{"json", no_argument, NULL, 'j'},
 		{"no-progress", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
@@ -339,6 +469,10 @@ int tcectl_cmd_replay(int argc, char **argv)
 			opts.cfg.nphbs = vm.nphbs;
 			break;
 		}
+		case 'M':
+			if (parse_migrate_at(optarg, &opts))
+				return TCECTL_EXIT_USAGE;
+			break;
 		case 'j':
 			opts.json = true;
 			break;
@@ -392,10 +526,12 @@ int tcectl_cmd_replay(int argc, char **argv)
 		if (error[0]) {
 			fprintf(stderr, "tcectl replay: %s: %s\n", argv[i], error);
 			status = TCECTL_EXIT_FAIL;
-		} else if ((res.stats.mismatches || res.stats.unparsable) && status == TCECTL_EXIT_OK) {
+		} else if ((res.stats.mismatches || res.stats.unparsable || migration_failed(&res)) &&
+			   status == TCECTL_EXIT_OK) {
 			status = TCECTL_EXIT_NO;
 		}
 		tce_replay_destroy(res.replay);
+		free(res.migrations);
 	}
 	if (opts.json) {
 		json_object *top = json_object_new_object();
