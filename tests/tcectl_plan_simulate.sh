@@ -9,6 +9,8 @@ EX=${2:?usage: tcectl_plan_simulate.sh PATH-TO-TCECTL EXAMPLES-DIR}
 # plan: the default VM, exact bytes (16 GiB + 2 x (4 + 4) MiB + 2 x 35 x 64 KiB).
 run 0 plan --json
 expect '"iommu_total":17201233920$'
+expect '"host_tables":8388608,'    # per PHB: 2 MiB (1 GiB of 4 KiB) + 2 MiB (16 GiB of 64 KiB)
+expect '"host_userviews":8388608,' # the mirrors, one word per entry too
 expect '"libvirt_bytes":17406361600,'
 expect '"libvirt_too_low":false'
 expect '"levels":1,'
@@ -32,6 +34,10 @@ run 0 plan --ram 64G --phbs 1 --ddw-page-sizes 4K
 expect "libvirt's limit is TOO LOW by"
 run 0 plan --ram 64G --phbs 1 --ddw-page-sizes 4K --json
 expect '"libvirt_too_low":true'
+# libvirt's formula with max_ram above ram: max_ram/128 + 4 MiB per PHB + 8 MiB, and
+# passthrough from ram: 8 GiB + 8 GiB/512 + 8 MiB (KiB units): 8,556,544 KiB.
+run 0 plan --ram 8G --max-ram 16G --phbs 1 --json
+expect '"libvirt_bytes":8761901056,'
 run 0 plan --help
 expect "Usage: tcectl plan"
 
@@ -73,6 +79,9 @@ expect '"name":"map/unmap churn"'
 # entries), which the 64 KiB host windows hold as 524288 hardware entries.
 if tr -d ' \n' <"$TMP/out" | grep -q '"name":"mapRAM(INDIRECT)","operations":4,"entries":2048,"hardware_entries":524288,'; then ok; else bad "map RAM counts: $(head -c 900 "$TMP/out")"; fi
 if tr -d ' \n' <"$TMP/out" | grep -q '"name":"map/unmapchurn","operations":1000,"entries":1000,"hardware_entries":1000,'; then ok; else bad "churn counts"; fi
+# The unmap phase empties the dynamic windows it filled (teardown would hide it from the ledger).
+if tr -d ' \n' <"$TMP/out" | grep -q '"name":"mapRAM(INDIRECT)",[^}]*"mapped_hardware_entries":524288,'; then ok; else bad "mapped after map RAM"; fi
+if tr -d ' \n' <"$TMP/out" | grep -q '"name":"unmap(STUFF)",[^}]*"mapped_hardware_entries":0,'; then ok; else bad "mapped after unmap: $(tr -d ' \n' <"$TMP/out" | grep -o '"name":"unmap(STUFF)".\{0,300\}')"; fi
 # A scenario file: huge pages, extents, hotplug headroom.
 run 0 simulate "$EX/scenario-hugepages.json"
 expect "8 GiB guest on 16 MiB pages, 1 PHB"

@@ -60,6 +60,7 @@ expect_status 0 size --profile exact --host-page-size 4K --page-size 4K --window
 expect_field level_shift 12
 expect_field charged_bytes 2101248
 expect_field mirror false
+expect_field mirror_bytes 0
 
 # Text output has the per-level table.
 expect_status 0 size --page-size 64K --window 64G --levels 2

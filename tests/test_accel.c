@@ -438,6 +438,67 @@ static void test_fused_update_failures_change_nothing(void **state)
 	vm_teardown(&vm);
 }
 
+/* One H_PUT_TCE through two windows, as a sweep operation: H_TOO_HARD (memory) as -ENOMEM. */
+static struct vm *one_vm;
+static uint64_t one_ioba, one_tce;
+
+static int one_put_op(void *ctx)
+{
+	long rc = tce_h_put_tce(one_vm->g, LIOBN, one_ioba, one_tce);
+
+	(void)ctx;
+	return rc == TCE_H_SUCCESS ? 0 : rc == TCE_H_TOO_HARD ? -ENOMEM : -EIO;
+}
+
+static void one_put_unchanged(void *ctx)
+{
+	uint64_t tce;
+
+	(void)ctx;
+	assert_int_equal(ram_mapped(one_vm), 2);
+	assert_int_equal(tce_window_mapped(one_vm->w[0]), 1);
+	assert_int_equal(tce_window_mapped(one_vm->w[1]), 1);
+	assert_int_equal(hw_at(one_vm, 0, one_ioba), 0);
+	assert_int_equal(hw_at(one_vm, 1, one_ioba), 0);
+	assert_int_equal(tce_h_get_tce(one_vm->g, LIOBN, one_ioba, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0);
+}
+
+/*
+ * The one-entry path with two windows: when the second window cannot get its
+ * table or mirror node, the first window's count on the region is given back
+ * and neither window nor the guest view changes.
+ */
+static void test_one_entry_second_window_fails(void **state)
+{
+	static const unsigned hw[2] = {16, 16};
+	struct vm vm;
+
+	(void)state;
+	window_levels = 2;
+	vm_setup(&vm, 16, hw, 2, true);
+	window_levels = 1;
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (3 * 64 * KiB) | R), TCE_H_SUCCESS);
+	/* An entry in a leaf node neither window has yet. */
+	one_vm = &vm;
+	one_ioba = DDW + 10000 * 64 * KiB;
+	one_tce = (5 * 64 * KiB) | R | W;
+	/*
+	 * The guest's storage page, then table and mirror leaves per window. What
+	 * a failed run allocated stays, so run 1 fails the guest page, run 2 the
+	 * first window's table leaf and run 3 the second window's table leaf,
+	 * after the first window counted its mapping: that count must go back.
+	 */
+	assert_int_equal(test_fault_sweep(one_put_op, one_put_unchanged, NULL), 3);
+	assert_int_equal(ram_mapped(&vm), 4);
+	assert_int_equal(hw_at(&vm, 0, one_ioba), host_of(&vm, RAM_UA + 5 * 64 * KiB));
+	assert_int_equal(hw_at(&vm, 1, one_ioba), host_of(&vm, RAM_UA + 5 * 64 * KiB));
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 1), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, one_ioba, 0), TCE_H_SUCCESS);
+	assert_int_equal(ram_mapped(&vm), 0);
+	vm_teardown(&vm);
+}
+
 /*
  * The second window refuses what the first could map: both keep the old
  * mapping. RAM: 32 MiB of 16 MiB pages, then scattered 64 KiB pages; windows
@@ -735,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_two_windows_both_updated),
 		cmocka_unit_test(test_fused_update_failures_change_nothing),
 		cmocka_unit_test(test_second_window_refuses_first_keeps_old),
+		cmocka_unit_test(test_one_entry_second_window_fails),
 		cmocka_unit_test(test_concurrent_hypercalls_maps_translations),
 		cmocka_unit_test(test_indirect_zero_tce_not_counted),
 		cmocka_unit_test(test_attach_rules),

@@ -356,6 +356,14 @@ static void test_window_limits(void **state)
 	assert_int_equal(compute(16, UINT64_C(1) << 54, 2, TCE_PROFILE_LINUX, 0, &geo), 0);
 	assert_int_equal(geo.create_errno, 0);
 	assert_int_equal(geo.level_shift, 22);
+	/* The ends of the page-shift range are accepted: 12 and 62 (one page of 4 EiB, 2 pages). */
+	assert_int_equal(compute(TCE_PAGE_SHIFT_MIN, 4 * KiB, 1, TCE_PROFILE_EXACT, 16, &geo), 0);
+	assert_int_equal(geo.window_entries, 1);
+	assert_int_equal(compute(TCE_PAGE_SHIFT_MAX, UINT64_C(1) << 62, 1, TCE_PROFILE_EXACT, 16, &geo),
+			 0);
+	assert_int_equal(geo.window_entries, 1);
+	assert_int_equal(compute(62, UINT64_C(1) << 63, 1, TCE_PROFILE_LINUX, 0, &geo), 0);
+	assert_int_equal(geo.window_entries, 2);
 	/* A window of exactly one page. */
 	assert_int_equal(compute(30, 1 * GiB, 1, TCE_PROFILE_LINUX, 0, &geo), 0);
 	assert_int_equal(geo.window_entries, 1);

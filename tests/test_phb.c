@@ -190,8 +190,18 @@ static void test_large_windows(void **state)
 				       0x5000 | TCE_PERM_READ),
 			 TCE_H_SUCCESS);
 	assert_int_equal(remove_window(&f, 0x80000001), TCE_RTAS_SUCCESS);
-	/* More than the 2^37 TCEs the query advertises: a parameter error. */
+	/* Exactly the 2^37 TCEs the query advertises: created (64 KiB pages, 8 PiB)... */
+	assert_int_equal(create(&f, 16, 53, rets), TCE_RTAS_SUCCESS);
+	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
+	assert_int_equal(w.entries, TCE_PHB_MAX_TCES);
+	assert_int_equal(tce_guest_table_info(f.g, 0x80000001, &info), 0);
+	assert_int_equal(info.size, TCE_PHB_MAX_TCES);
+	assert_int_equal(remove_window(&f, 0x80000001), TCE_RTAS_SUCCESS);
+	/* ...one more page of window: a parameter error, for each page size. */
+	assert_int_equal(create(&f, 16, 54, rets), TCE_RTAS_PARAM_ERROR);
 	assert_int_equal(create(&f, 12, 50, rets), TCE_RTAS_PARAM_ERROR);
+	assert_int_equal(tce_phb_window(f.phb, 1, &w), 0);
+	assert_false(w.enabled);
 	fx_teardown(&f);
 
 	/* With a limit too small for its guest view: a hardware error, nothing created or charged. */

@@ -211,6 +211,45 @@ static void test_register_errors_change_nothing(void **state)
 	teardown(&f);
 }
 
+/*
+ * Regions that touch but do not overlap are separate registrations: right
+ * before and right after another one, each found by its own addresses (a
+ * lookup across the seam finds neither), one page more is an overlap.
+ */
+static void test_adjacent_regions(void **state)
+{
+	struct tce_region *mid, *left, *right;
+	struct fixture f;
+
+	(void)state;
+	setup(&f, TCE_ACCOUNT_UNLIMITED);
+	assert_int_equal(tce_hostmem_sim_map(f.hm, 1 * GiB, 3 * MiB, 16, 0), 0);
+	assert_int_equal(tce_prereg_register(f.prereg, 1 * GiB + 1 * MiB, 1 * MiB, &mid), 0);
+	/* One page into the middle region from either side: overlaps. */
+	assert_int_equal(tce_prereg_register(f.prereg, 1 * GiB + 64 * KiB, 1 * MiB, NULL), -EINVAL);
+	assert_int_equal(tce_prereg_register(f.prereg, 1 * GiB + 2 * MiB - 64 * KiB, 1 * MiB, NULL),
+			 -EINVAL);
+	assert_int_equal(tce_prereg_count(f.prereg), 1);
+	/* Touching it: accepted, on both sides. */
+	assert_int_equal(tce_prereg_register(f.prereg, 1 * GiB + 2 * MiB, 1 * MiB, &right), 0);
+	assert_int_equal(tce_prereg_register(f.prereg, 1 * GiB, 1 * MiB, &left), 0);
+	assert_int_equal(tce_prereg_count(f.prereg), 3);
+	assert_int_equal(tce_account_locked(f.account, TCE_TAG_REGION), 3 * MiB);
+	assert_ptr_equal(tce_prereg_lookup(f.prereg, 1 * GiB + 1 * MiB - 64 * KiB, 64 * KiB), left);
+	assert_ptr_equal(tce_prereg_lookup(f.prereg, 1 * GiB + 1 * MiB, 64 * KiB), mid);
+	assert_ptr_equal(tce_prereg_lookup(f.prereg, 1 * GiB + 2 * MiB - 64 * KiB, 64 * KiB), mid);
+	assert_ptr_equal(tce_prereg_lookup(f.prereg, 1 * GiB + 2 * MiB, 64 * KiB), right);
+	assert_null(tce_prereg_lookup(f.prereg, 1 * GiB + 2 * MiB - 64 * KiB, 128 * KiB));
+	assert_null(tce_prereg_lookup(f.prereg, 1 * GiB + 1 * MiB - 64 * KiB, 128 * KiB));
+	/* Each goes on its own. */
+	assert_int_equal(tce_prereg_unregister(f.prereg, 1 * GiB + 1 * MiB, 1 * MiB), 0);
+	assert_ptr_equal(tce_prereg_lookup(f.prereg, 1 * GiB, 64 * KiB), left);
+	assert_ptr_equal(tce_prereg_lookup(f.prereg, 1 * GiB + 2 * MiB, 64 * KiB), right);
+	assert_int_equal(tce_prereg_unregister(f.prereg, 1 * GiB, 1 * MiB), 0);
+	assert_int_equal(tce_prereg_unregister(f.prereg, 1 * GiB + 2 * MiB, 1 * MiB), 0);
+	teardown(&f);
+}
+
 static void test_exact_range_takes_a_reference(void **state)
 {
 	struct fixture f;
@@ -651,6 +690,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_review_mremap_scenarios),
 		cmocka_unit_test(test_register_errors_change_nothing),
+		cmocka_unit_test(test_adjacent_regions),
 		cmocka_unit_test(test_exact_range_takes_a_reference),
 		cmocka_unit_test(test_ua_to_hpa_per_page),
 		cmocka_unit_test(test_metadata_is_compact),

@@ -98,6 +98,32 @@ static void test_session_matches(void **state)
 	tce_replay_destroy(r);
 }
 
+/*
+ * The INDIRECT list is rebuilt from its last entry (iobaN, tceN): after the
+ * replay every entry holds what Linux wrote, the last one tceN exactly and the
+ * first tceN - iobaN pages.
+ */
+static void test_indirect_entries_rebuilt(void **state)
+{
+	struct tce_replay *r = replay_of(session, 7, 0);
+	struct tce_guest *g = tce_replay_guest(r);
+	const uint64_t ddw = UINT64_C(1) << 59, page = 16 * MiB;
+	uint64_t tce, i;
+
+	(void)state;
+	assert_int_equal(tce_h_get_tce(g, 0x80000001, ddw + 0x7f * page, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0x7f000003);
+	assert_int_equal(tce_h_get_tce(g, 0x80000001, ddw, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0x3);
+	for (i = 0; i < 0x80; i += 9) {
+		assert_int_equal(tce_h_get_tce(g, 0x80000001, ddw + i * page, &tce), TCE_H_SUCCESS);
+		assert_int_equal(tce, (i * page) | 3);
+	}
+	/* The list filled the 2 GiB window: one page past it is outside. */
+	assert_int_equal(tce_h_get_tce(g, 0x80000001, ddw + 0x80 * page, &tce), TCE_H_PARAMETER);
+	tce_replay_destroy(r);
+}
+
 static void test_old_format(void **state)
 {
 	struct tce_replay *r = replay_of(old_session, sizeof(old_session) / sizeof(old_session[0]), 0);
@@ -287,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session_matches),
 		cmocka_unit_test(test_old_format),
+		cmocka_unit_test(test_indirect_entries_rebuilt),
 		cmocka_unit_test(test_alterations_are_caught),
 		cmocka_unit_test(test_unparsable_lines),
 		cmocka_unit_test(test_strict_fields),

@@ -71,6 +71,7 @@ static uint64_t rng_next(struct sim *s)
 
 struct usage {
 	uint64_t table_alloc, table_charged, view_alloc, view_charged, guest_alloc, guest_charged;
+	uint64_t mapped; /* hardware entries mapped in all host windows */
 };
 
 static void usage_of(struct vm *vm, struct usage *u)
@@ -95,6 +96,7 @@ static void usage_of(struct vm *vm, struct usage *u)
 			u->table_charged += w.table_charged;
 			u->view_alloc += w.userview_allocated;
 			u->view_charged += w.userview_charged;
+			u->mapped += tce_window_mapped(vm->hw[p][s]);
 		}
 	}
 }
@@ -163,6 +165,7 @@ static void phase_counts(struct sim *s, struct vm *vm, const char *name, uint64_
 		json_object_object_add(ph, "seconds", json_object_new_double(secs));
 		json_object_object_add(ph, "rate", json_object_new_double(per_s(calls, secs)));
 		json_object_object_add(ph, "hardware_entry_rate", json_object_new_double(per_s(hw, secs)));
+		json_object_object_add(ph, "mapped_hardware_entries", json_object_new_uint64(u.mapped));
 		json_object_object_add(ph, "locked", vm_locked_json(&l));
 		json_object_object_add(alloc, "host_tables_allocated", json_object_new_uint64(u.table_alloc));
 		json_object_object_add(alloc, "host_tables_charged", json_object_new_uint64(u.table_charged));
@@ -177,7 +180,8 @@ static void phase_counts(struct sim *s, struct vm *vm, const char *name, uint64_
 		if (entries)
 			printf("   %" PRIu64 " guest entries -> %" PRIu64 " hardware, %.0f hw entries/s",
 			       entries, hw, per_s(hw, secs));
-		printf("\n%-24s locked %s (RAM %s, tables %s, views %s, guest %s)\n", "",
+		printf("\n%-24s hardware entries mapped now: %" PRIu64 "\n", "", u.mapped);
+		printf("%-24s locked %s (RAM %s, tables %s, views %s, guest %s)\n", "",
 		       tcectl_format_bytes(l.total, b1, sizeof(b1)),
 		       tcectl_format_bytes(l.registered, b2, sizeof(b2)),
 		       tcectl_format_bytes(l.tables, b3, sizeof(b3)),
