@@ -548,6 +548,19 @@ static void test_refuses_inconsistent_records(void **state)
 	wr64(edit + at + 8 + 8, 0x800);
 	restamp(edit, len, 0);
 	assert_int_equal(load_into(dest, edit, len), -EINVAL);
+	/* ...or a slot named with another PHB's LIOBN, or flags that are not 0 or 1. */
+	memcpy(edit, stream, len);
+	test_put_le32(edit + at + 8, tce_liobn_pci(0, 0));
+	restamp(edit, len, 0);
+	assert_int_equal(load_into(dest, edit, len), -EINVAL);
+	memcpy(edit, stream, len);
+	edit[at + 8 + 4] = 2; /* enabled */
+	restamp(edit, len, 0);
+	assert_int_equal(load_into(dest, edit, len), -EINVAL);
+	memcpy(edit, stream, len);
+	edit[at + 8 + 5] = 2; /* default */
+	restamp(edit, len, 0);
+	assert_int_equal(load_into(dest, edit, len), -EINVAL);
 	assert_same_guest(dest, pristine);
 	assert_int_equal(tce_account_locked(dest->account, TCE_TAG_COUNT), locked);
 

@@ -135,6 +135,15 @@ static void test_extents_split_and_merge(void **state)
 	assert_int_equal(ua, 1 * GiB + 510 * 64 * KiB);
 	assert_int_equal(tce_userview_set_range(uv, 500, 10, 1 * GiB + 500 * 64 * KiB), 0);
 	assert_int_equal(tce_userview_runs(uv), 1);
+	/* Past the last run, where a removed run's slot still holds its old values: nothing. */
+	assert_int_equal(tce_userview_set_range(uv, 5000, 10, 4 * GiB), 0);
+	assert_int_equal(tce_userview_runs(uv), 2);
+	assert_int_equal(tce_userview_clear_range(uv, 5000, 10), 0);
+	assert_int_equal(tce_userview_runs(uv), 1);
+	assert_int_equal(tce_userview_get(uv, 5005, &ua), 0);
+	assert_int_equal(ua, 0);
+	assert_int_equal(tce_userview_get(uv, 2000, &ua), 0);
+	assert_int_equal(ua, 1 * GiB + 2000 * 64 * KiB);
 	/* Other addresses in the middle: three runs. */
 	assert_int_equal(tce_userview_set_range(uv, 700, 1, 8 * GiB), 0);
 	assert_int_equal(tce_userview_runs(uv), 3);
