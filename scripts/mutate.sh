@@ -139,6 +139,7 @@ ninja -C "$build" >/dev/null 2>&1
 total=$((killed + survived))
 rate=$(awk -v k=$killed -v t=$total 'BEGIN { printf "%.1f", t ? 100 * k / t : 100 }')
 echo "mutants: $n run, $killed killed, $survived survived, $equivalent equivalent (accepted), $stillborn did not build; kill rate $rate% ($(($(date +%s) - start)) s)"
+echo "tests: $((killed + equivalent)) passed, $unlisted failed"
 if [ "$gate" -eq 1 ] && [ "$unlisted" -gt 0 ]; then
 	echo "mutate.sh: $unlisted mutant(s) survived that $accepted does not list: add a test that catches each (or, for a mutant that cannot change behaviour, list it there with the reason)"
 	exit 1
