@@ -17,8 +17,8 @@
 # --rerun F      run the mutants listed in F instead of picking
 # --only FILE... mutate only these files
 #
-# Each mutant is applied to the file in place, built (a mutant that does
-# not compile is "stillborn" and not counted), tested with `meson test --setup quick
+# Each mutant is applied to the file in place, built with ASan and UBSan (a
+# mutant that does not compile is "stillborn" and not counted), tested with `meson test --setup quick
 # --maxfail 1` under a timeout (a hang counts as caught), and the file restored,
 # also on Ctrl-C. Prints one line per mutant and a summary with the kill rate:
 # killed / (killed + survived), the accepted equivalent mutants left out.
@@ -55,7 +55,11 @@ files=("${only[@]}")
 [ ${#files[@]} -eq 0 ] && files=(src/*.c src/*.h tools/tcectl/*.c)
 
 if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" -Dtests=enabled -Dtools=enabled >/dev/null || { echo "mutate.sh: meson setup failed" >&2; exit 3; }
+	# ASan and UBSan as CI's sanitizer job has them: a mutant that reads out of bounds is caught
+	# the way CI would catch that bug.
+	meson setup "$build" -Dtests=enabled -Dtools=enabled -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all >/dev/null ||
+		{ echo "mutate.sh: meson setup failed" >&2; exit 3; }
 fi
 ninja -C "$build" >/dev/null 2>&1 || { echo "mutate.sh: the unmutated tree does not build in $build" >&2; exit 3; }
 if ! meson test -C "$build" --no-rebuild --setup quick --num-processes 2 >/dev/null 2>&1; then

@@ -125,8 +125,8 @@ static int insert_below(struct update *u, struct node *node, uint64_t key, struc
 	unsigned n;
 	int i = node_floor(node, key), rc;
 
-	if (depth >= MAX_DEPTH)
-		return -ENOMEM;
+	/* Nodes split at half, so 32 levels hold far more than 2^64 keys. */
+	assert(depth < MAX_DEPTH);
 	u->old[u->nold++] = node;
 	if (node->leaf) {
 		unsigned at = (unsigned)(i + 1), k;

@@ -21,7 +21,7 @@
 #endif
 
 _Atomic uint64_t tce_rcu_gp = 1; /* phase 0, one level of nesting */
-bool tce_rcu_readers_fence = true;
+bool tce_rcu_readers_fence; /* set by rcu_init(), which every reader runs before it reads this */
 _Atomic unsigned long tce_rcu_fence_word;
 __thread struct tce_rcu_reader tce_rcu_self __attribute__((tls_model("initial-exec")));
 

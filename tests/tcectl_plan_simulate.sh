@@ -82,6 +82,10 @@ if tr -d ' \n' <"$TMP/out" | grep -q '"name":"map/unmapchurn","operations":1000,
 # The unmap phase empties the dynamic windows it filled (teardown would hide it from the ledger).
 if tr -d ' \n' <"$TMP/out" | grep -q '"name":"mapRAM(INDIRECT)",[^}]*"mapped_hardware_entries":524288,'; then ok; else bad "mapped after map RAM"; fi
 if tr -d ' \n' <"$TMP/out" | grep -q '"name":"unmap(STUFF)",[^}]*"mapped_hardware_entries":0,'; then ok; else bad "mapped after unmap: $(tr -d ' \n' <"$TMP/out" | grep -o '"name":"unmap(STUFF)".\{0,300\}')"; fi
+# Bad arguments with --json: the error as JSON too.
+run 2 simulate --json --ram 16X
+expect '"ok":false,'
+expect '"error":"--ram: .16X. is not a size such as 16G"'
 # A scenario file: huge pages, extents, hotplug headroom.
 run 0 simulate "$EX/scenario-hugepages.json"
 expect "8 GiB guest on 16 MiB pages, 1 PHB"

@@ -61,6 +61,8 @@ expect_field level_shift 12
 expect_field charged_bytes 2101248
 expect_field mirror false
 expect_field mirror_bytes 0
+# One row per level, no more.
+if [ "$(printf '%s\n' "$out" | grep -c '"role":')" -eq 2 ]; then ok; else bad "level rows: $(printf '%s' "$out" | grep -c '"role":') for 2 levels"; fi
 
 # Text output has the per-level table.
 expect_status 0 size --page-size 64K --window 64G --levels 2

@@ -58,6 +58,10 @@ static void test_map_into_dying_region_maps_nothing(void **state)
 	assert_non_null(region);
 	before = state_of(&f);
 	begin_destruction(region);
+	/* The region's own calls say what it is: being destroyed. */
+	assert_int_equal(tce_region_mapped_inc(region), -ENXIO);
+	assert_int_equal(tce_prereg_lookup_get(f.prereg, RAM_UA, 64 * KiB, &(struct tce_region *){NULL}),
+			 -ENXIO);
 	/* Found by the lookup, refused by the count: -EINVAL, not a partial success. */
 	assert_int_equal(map_ioctl(&f, DDW, 16 * 64 * KiB, RAM_UA, VFIO_DMA_MAP_FLAG_READ), -EINVAL);
 	assert_int_equal(tce_container_map(f.c, DDW, 64 * KiB, RAM_UA, VFIO_DMA_MAP_FLAG_READ), -EINVAL);

@@ -153,6 +153,8 @@ static void test_alterations_are_caught(void **state)
 		{3, "101@1.000004:spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 2 windows available, max window size=0x80000000, mask=0x107"},
 		{5, "101@1.000006:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x0, liobn=0x80000001"},
 		{8, "101@1.000009:spapr_iommu_pci_put liobn=0x80000009 ioba=0x1000 tce=0x8edf003 ret=0"},
+		/* A STUFF that succeeded on a window that does not exist (PHB 0 before its DDW). */
+		{2, "101@1.000003:spapr_iommu_pci_stuff liobn=0x80000001 ioba=0x200000 tcevalue=0x0 npages=512 ret=0"},
 	};
 	const char *lines[sizeof(session) / sizeof(session[0])];
 	size_t c;

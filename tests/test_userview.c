@@ -155,6 +155,12 @@ static void test_extents_split_and_merge(void **state)
 	assert_int_equal(tce_userview_set_range(uv, 0, 1, 0), -EINVAL);
 	assert_int_equal(tce_userview_set_range(uv, 0, 1, 1 * GiB + 4 * KiB), -EINVAL);
 	assert_int_equal(tce_userview_set_range(uv, 0, 2, UINT64_MAX - 64 * KiB + 1), -EINVAL);
+	/* The last page of the address space itself is a page like any other. */
+	assert_int_equal(tce_userview_set_range(uv, 0, 1, UINT64_MAX - 64 * KiB + 1), 0);
+	assert_int_equal(tce_userview_get(uv, 0, &ua), 0);
+	assert_int_equal(ua, UINT64_MAX - 64 * KiB + 1);
+	assert_int_equal(tce_userview_set_range(uv, 0, 2, UINT64_MAX - 128 * KiB + 1), 0);
+	assert_int_equal(tce_userview_clear_range(uv, 0, 2), 0);
 	assert_int_equal(tce_userview_clear_range(uv, 0, 0), -EINVAL);
 	assert_int_equal(tce_userview_get(uv, geo.window_entries, &ua), -EINVAL);
 	assert_int_equal(tce_userview_reserve(uv, 0, geo.window_entries + 1, 1), -EINVAL);
