@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,7 @@ int tce_array_reserve(void **array, size_t *capacity, size_t need, size_t elem_s
 			return -ENOMEM;
 		cap *= 2;
 	}
-	if (cap > SIZE_MAX / elem_size)
+	if (cap > PTRDIFF_MAX / elem_size) /* no C object is larger */
 		return -ENOMEM;
 	grown = tce_zalloc(cap * elem_size);
 	if (!grown)

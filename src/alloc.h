@@ -24,7 +24,8 @@ void *tce_grow(void *ptr, size_t bytes);
 
 /*
  * Make room for @need elements of @elem_size bytes in *@array (capacity
- * *@capacity), doubling through tce_zalloc(). On failure the array is
+ * *@capacity), doubling through tce_zalloc(). A block past PTRDIFF_MAX
+ * bytes is refused without asking the allocator. On failure the array is
  * untouched. Returns 0 or -ENOMEM.
  */
 int tce_array_reserve(void **array, size_t *capacity, size_t need, size_t elem_size);

@@ -38,7 +38,9 @@ static void test_array_reserve_and_shrink(void **state)
 	/* Counts that overflow, by doubling or by element size: -ENOMEM, the array as it was. */
 	assert_int_equal(tce_array_reserve((void **)&array, &cap, SIZE_MAX, sizeof(*array)), -ENOMEM);
 	assert_int_equal(tce_array_reserve((void **)&array, &cap, SIZE_MAX / 2 + 2, 1), -ENOMEM);
+	/* No overflow, but past PTRDIFF_MAX bytes: refused before the allocator sees it. */
 	assert_int_equal(tce_array_reserve((void **)&array, &cap, SIZE_MAX / 8, sizeof(*array)), -ENOMEM);
+	assert_int_equal(tce_array_reserve((void **)&array, &cap, PTRDIFF_MAX / 4 + 1, sizeof(*array)), -ENOMEM);
 	assert_int_equal(cap, 16);
 	assert_int_equal(array[7], 21);
 	/* An injected failure: the same. */
