@@ -157,7 +157,7 @@ int tce_guest_create_table(struct tce_guest *guest, uint64_t liobn, unsigned pag
 	int rc;
 
 	if (liobn >> 32 || size == 0 || page_shift < 12 || page_shift > 34 ||
-	    offset > (UINT64_MAX >> page_shift) || size > (UINT64_MAX >> page_shift) - offset)
+	    offset > (UINT64_MAX >> page_shift) || size - 1 > (UINT64_MAX >> page_shift) - offset)
 		return -EINVAL;
 	/* KVM's charge: the pages of TCEs, plus the descriptor with one pointer per page. */
 	tce_pages = size / ENTRIES_PER_PAGE + (size % ENTRIES_PER_PAGE != 0);

@@ -596,7 +596,7 @@ static int check(struct tce_migration *m, struct pass *ps)
 			 size = get(t + 32, 8);
 
 		if (liobn >> 32 || shift < 12 || shift > 34 || size == 0 ||
-		    offset > (UINT64_MAX >> shift) || size > (UINT64_MAX >> shift) - offset)
+		    offset > (UINT64_MAX >> shift) || size - 1 > (UINT64_MAX >> shift) - offset)
 			return -EINVAL;
 		if (tce_u64map_get(&ps->by_liobn, liobn, NULL))
 			return -EINVAL; /* twice in one pass */

@@ -90,6 +90,12 @@ bad_cmdline "qemu-system-ppc64 -M pseries
 bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,speed=fast' "'speed' is not a spapr-pci-host-bridge property"
 bad_cmdline 'qemu-system-ppc64 -M pseries -device vfio-pci,host=1:0:0.0,bus=nowhere.0' "bus=nowhere.0 is not a PCI bus"
 bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=2,id=p2' "PHB 1 is missing"
+# A command line of exactly 1 MiB is read whole; one byte more is refused, never cut short.
+python3 -c "import sys; t='qemu-system-ppc64 -M pseries -m 2G'; sys.stdout.write(t + ' ' * ((1 << 20) - len(t) - 1) + '\\n')" >"$TMP/big.cmdline"
+run 0 plan --qemu-cmdline "$TMP/big.cmdline" --json
+printf ' ' >>"$TMP/big.cmdline"
+run 2 plan --qemu-cmdline "$TMP/big.cmdline"
+expect_err "a command line longer than 1 MiB"
 bad_xml() { # bad_xml TEXT MESSAGE
 	printf '%s\n' "$1" >"$TMP/bad.xml"
 	run 2 plan --domain "$TMP/bad.xml"

@@ -274,6 +274,10 @@ static void test_create_table_rules(void **state)
 	assert_int_equal(tce_guest_create_table(f.g, 0x5, 11, 0, 16), -EINVAL);
 	assert_int_equal(tce_guest_create_table(f.g, 0x5, 35, 0, 16), -EINVAL);
 	assert_int_equal(tce_guest_create_table(f.g, 0x5, 12, UINT64_MAX >> 12, 2), -EINVAL);
+	/* A window ending exactly at 2^64 fits; its last page works. */
+	assert_int_equal(tce_guest_create_table(f.g, 0x5, 12, (UINT64_MAX >> 12) - 1, 2), 0);
+	assert_int_equal(tce_h_put_tce(f.g, 0x5, UINT64_MAX - 4095, 0x3000 | TCE_PERM_READ), TCE_H_SUCCESS);
+	assert_int_equal(tce_guest_remove_table(f.g, 0x5), 0);
 	assert_int_equal(tce_guest_create_table(f.g, UINT64_C(1) << 32, 12, 0, 16), -EINVAL);
 	assert_int_equal(tce_guest_create_table(f.g, LIOBN, 12, 0, 16), -EBUSY);
 	/* KVM's charge (spec §2.5): 2 GiB @4K = 64 + 1 pages; 1 TiB @64K = 2049 pages. */

@@ -244,6 +244,48 @@ static void test_create_rejects_bad_config(void **state)
 	tce_account_destroy(account);
 }
 
+/* A dynamic window placed at the top of the bus: ending exactly at 2^64 fits, one page more wraps. */
+static void test_window_at_top_of_bus(void **state)
+{
+	struct tce_account *account;
+	struct tce_guest *g;
+	struct tce_guest_config cfg;
+	struct tce_phb_config pcfg;
+	struct tce_phb *phb;
+	struct tce_phb_window w;
+	uint32_t args[5] = {0, (uint32_t)(BUID >> 32), (uint32_t)BUID, 12, 40}, rets[4];
+	uint64_t tce = 0;
+
+	(void)state;
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	cfg = (struct tce_guest_config){TCE_HCALL_QEMU, account, NULL, NULL};
+	assert_int_equal(tce_guest_create(&cfg, &g), 0);
+	tce_phb_config_default(&pcfg, 0);
+	pcfg.dma64_win_addr = 0 - (UINT64_C(1) << 40);
+	assert_int_equal(tce_phb_create(g, &pcfg, &phb), 0);
+	assert_int_equal(tce_phb_rtas(phb, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, args, 4, rets), TCE_RTAS_SUCCESS);
+	assert_int_equal(tce_phb_window(phb, 1, &w), 0);
+	assert_int_equal(w.bus_offset, 0 - (UINT64_C(1) << 40));
+	assert_int_equal(w.entries, UINT64_C(1) << 28);
+	/* The bus's very last page maps. */
+	assert_int_equal(tce_h_put_tce(g, w.liobn, UINT64_MAX - 4095, 0x7000 | TCE_PERM_WRITE), TCE_H_SUCCESS);
+	assert_int_equal(tce_h_get_tce(g, w.liobn, UINT64_MAX - 4095, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0x7000 | TCE_PERM_WRITE);
+	tce_phb_destroy(phb);
+
+	/* Start one page higher: the same window would wrap; refused, nothing created. */
+	pcfg.dma64_win_addr += 4096;
+	assert_int_equal(tce_phb_create(g, &pcfg, &phb), 0);
+	assert_int_equal(tce_phb_rtas(phb, TCE_RTAS_CREATE_PE_DMA_WINDOW, 5, args, 4, rets),
+			 TCE_RTAS_PARAM_ERROR);
+	assert_int_equal(tce_phb_window(phb, 1, &w), 0);
+	assert_false(w.enabled);
+	tce_phb_destroy(phb);
+	tce_guest_destroy(g);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_create_remove_reset),
 		cmocka_unit_test(test_large_windows),
 		cmocka_unit_test(test_create_rejects_bad_config),
+		cmocka_unit_test(test_window_at_top_of_bus),
 	};
 
 	return cmocka_run_group_tests_name("phb", tests, NULL, NULL);

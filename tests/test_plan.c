@@ -4,6 +4,7 @@
  * worked out here from the geometry rules (spec linux-kernel §2 and §2.5),
  * and libvirt's formula against libvirt's own test values (spec §6).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include "helpers.h"
 
+#include "cli.h"
 #include "vm.h"
 
 #define P64K (UINT64_C(64) * KiB)
@@ -309,6 +311,69 @@ static void test_bad_descriptions(void **state)
 	d.nphbs = 17;
 	assert_int_not_equal(vm_desc_check(&d, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "phbs"));
+	/* max_ram: a multiple of the RAM page size, and at most 1 PiB, each on its own. */
+	vm_desc_default(&d);
+	d.max_ram = d.ram + 4096;
+	assert_int_equal(vm_desc_check(&d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "max_ram"));
+	vm_desc_default(&d);
+	d.max_ram = (UINT64_C(1) << 50) + (UINT64_C(1) << d.ram_page_shift);
+	assert_int_equal(vm_desc_check(&d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "max_ram"));
+	vm_desc_default(&d);
+	d.max_ram = UINT64_C(1) << 50;
+	assert_int_equal(vm_desc_check(&d, err, sizeof(err)), 0);
+}
+
+/* tcectl's byte counts: each form, and the errno that tells junk from too big. */
+static void test_parse_size(void **state)
+{
+	uint64_t bytes = 7;
+
+	(void)state;
+	assert_int_equal(tcectl_parse_size("2^12", &bytes), 0);
+	assert_int_equal(bytes, 4096);
+	assert_int_equal(tcectl_parse_size("2^63", &bytes), 0);
+	assert_int_equal(bytes, UINT64_C(1) << 63);
+	assert_int_equal(tcectl_parse_size("0x1000", &bytes), 0);
+	assert_int_equal(bytes, 4096);
+	assert_int_equal(tcectl_parse_size("16M", &bytes), 0);
+	assert_int_equal(bytes, 16 << 20);
+	assert_int_equal(tcectl_parse_size("2GiB", &bytes), 0);
+	assert_int_equal(bytes, UINT64_C(2) << 30);
+	assert_int_equal(tcectl_parse_size("1kb", &bytes), 0);
+	assert_int_equal(bytes, 1024);
+	assert_int_equal(tcectl_parse_size("15E", &bytes), 0);
+	assert_int_equal(bytes, UINT64_C(15) << 60);
+	bytes = 7;
+	assert_int_equal(tcectl_parse_size("2^12x", &bytes), -EINVAL);
+	assert_int_equal(tcectl_parse_size("2^", &bytes), -EINVAL);
+	assert_int_equal(tcectl_parse_size("", &bytes), -EINVAL);
+	assert_int_equal(tcectl_parse_size(NULL, &bytes), -EINVAL);
+	assert_int_equal(tcectl_parse_size("0x", &bytes), -EINVAL);
+	assert_int_equal(tcectl_parse_size("12Q", &bytes), -EINVAL);
+	assert_int_equal(tcectl_parse_size("12Mx", &bytes), -EINVAL);
+	assert_int_equal(tcectl_parse_size("2^64", &bytes), -ERANGE);
+	assert_int_equal(tcectl_parse_size("16E", &bytes), -ERANGE);
+	assert_int_equal(tcectl_parse_size("18446744073709551616", &bytes), -ERANGE);
+	assert_int_equal(bytes, 7); /* untouched by every failure */
+}
+
+static void test_parse_uint(void **state)
+{
+	uint64_t value = 7;
+
+	(void)state;
+	assert_int_equal(tcectl_parse_uint("5", 1, 5, &value), 0);
+	assert_int_equal(value, 5);
+	assert_int_equal(tcectl_parse_uint("1", 1, 5, &value), 0);
+	assert_int_equal(value, 1);
+	value = 7;
+	assert_int_equal(tcectl_parse_uint("6", 1, 5, &value), -ERANGE);
+	assert_int_equal(tcectl_parse_uint("0", 1, 5, &value), -ERANGE);
+	assert_int_equal(tcectl_parse_uint("3x", 1, 5, &value), -EINVAL);
+	assert_int_equal(tcectl_parse_uint(NULL, 1, 5, &value), -EINVAL);
+	assert_int_equal(value, 7);
 }
 
 int main(void)
@@ -328,6 +393,8 @@ int main(void)
 		cmocka_unit_test(test_libvirt_formula),
 		cmocka_unit_test(test_libvirt_too_low),
 		cmocka_unit_test(test_bad_descriptions),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_uint),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

@@ -74,6 +74,32 @@ static void test_grace_period_waits_for_nested_readers(void **state)
 	tce_rcu_synchronize();
 }
 
+static void *read_once_and_exit(void *arg)
+{
+	(void)arg;
+	tce_rcu_read_lock();
+	tce_rcu_read_unlock();
+	return NULL;
+}
+
+/* A reader thread that exits leaves the registry, and takes no other reader with it. */
+static void test_exiting_reader_leaves_only_itself(void **state)
+{
+	pthread_t reader, thread;
+	int i;
+
+	(void)state;
+	tce_rcu_read_lock(); /* this thread is registered and in a section */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(pthread_create(&reader, NULL, read_once_and_exit, NULL), 0);
+		assert_int_equal(pthread_join(reader, NULL), 0);
+	}
+	start_and_expect_wait(&thread); /* still waits for this thread's section */
+	tce_rcu_read_unlock();
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_true(atomic_load(&synced));
+}
+
 struct counted {
 	struct tce_rcu_head head;
 	int *frees;
@@ -110,6 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grace_period_waits_for_nested_readers),
 		cmocka_unit_test(test_reclaim_frees_after_the_grace_period),
+		cmocka_unit_test(test_exiting_reader_leaves_only_itself),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -502,9 +502,8 @@ int tcectl_cmd_replay(int argc, char **argv)
 				 "corrupt or truncated %s data after line %" PRIu64
 				 " (the lines before it were replayed)",
 				 res.format, res.lines_read);
-		else if (res.read_error || (rc && !res.replay))
-			snprintf(error, sizeof(error), "%s",
-				 strerror(-(res.read_error ? res.read_error : rc)));
+		else if (rc) /* a read error (res.read_error is the same) or no memory */
+			snprintf(error, sizeof(error), "%s", strerror(-rc));
 		/* What was replayed is reported before the error (nothing, if the file could not be opened). */
 		if (res.replay && res.opened) {
 			if (opts.json) {

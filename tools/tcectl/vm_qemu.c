@@ -659,10 +659,14 @@ int vm_from_qemu_file(const char *path, struct vm_desc *desc, vm_skip_fn skipped
 			fclose(f);
 		return -ENOMEM;
 	}
-	len = fread(text, 1, 1u << 20, f);
+	/* One byte more than allowed tells a longer file from one of exactly 1 MiB. */
+	len = fread(text, 1, (1u << 20) + 1, f);
 	if (ferror(f)) {
 		rc = -EIO;
 		snprintf(err, size, "%s: %s", path, strerror(errno == EISDIR ? EISDIR : EIO));
+	} else if (len > 1u << 20) {
+		rc = -EFBIG;
+		snprintf(err, size, "%s: a command line longer than 1 MiB", path);
 	} else {
 		rc = vm_from_qemu_cmdline(text, len, desc, skipped, ctx, err, size);
 	}
