@@ -14,6 +14,15 @@ expect '"host_userviews":8388608,' # the mirrors, one word per entry too
 expect '"libvirt_bytes":17406361600,'
 expect '"libvirt_too_low":false'
 expect '"levels":1,'
+expect '"guest_view_bytes":2293760,' # KVM's guest views, per PHB: 2 MiB + 64 KiB for the default window...
+# ...which a VM without KVM does not have; extents user views keep nothing for a 1:1 map.
+echo '{"kvm": false, "userview": "extents"}' >"$TMP/nokvm.json"
+run 0 plan "$TMP/nokvm.json" --json
+expect '"guest_view_bytes":0,'
+expect '"host_userviews":0,'
+echo '{"userview": "mirror"}' >"$TMP/mirror.json"
+run 0 plan "$TMP/mirror.json" --json
+expect '"host_userviews":8388608,'
 # The same VM from a file; flags override the file.
 run 0 plan "$EX/vm-16g-2phb.json" --json
 expect '"iommu_total":17201233920$'
@@ -124,6 +133,8 @@ check_json '{"ram": 18446744073709551616}' 'a number too large for 64 bits'
 check_json '{"groups_per_phb": 1, "phbs": [{"groups": 2}]}' 'groups_per_phb: conflicts with the groups given per PHB'
 check_json '{"phbs": 17}' 'phbs: 17 is out of range: must be 1..16'
 check_json '{"phbs": 0}' 'phbs: 0 is out of range: must be 1..16'
+check_json '{"ddw_page_sizes": ["12K"]}' 'ddw_page_sizes: every entry must be a power of two from 4K'
+check_json '{"ddw_page_sizes": ["2K"]}' 'ddw_page_sizes: every entry must be a power of two from 4K'
 check_json '{"ddw_page_sizes": ["4K", "8K"]}' 'ddw_page_sizes: "8K" is not a page size a PHB can offer (4K, 64K, 2M, 16M, 32M, 64M, 128M, 256M, 16G)'
 printf '{"dma_accesses": 4294967297}' >"$TMP/big.json"
 run 2 simulate "$TMP/big.json"

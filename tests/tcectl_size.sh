@@ -32,6 +32,9 @@ expect_field create_ok true
 expect_status 0 size --page-shift 12 --window 2^40 --levels 3 --json
 expect_field charged_bytes 4295622656
 expect_field total_nodes 32773
+# The rows name their level: leaf, middle, top, in that order.
+if [ "$(printf '%s\n' "$out" | sed -n 's/.*"role":"\([a-z]*\)".*/\1/p' | tr '\n' ' ')" = "leaf middle top " ]; then ok
+else bad "level roles: $(printf '%s\n' "$out" | grep '"role":' | tr -d ' \n')"; fi
 
 expect_status 0 size --page-size 16M --window 1G --levels 2 --json
 expect_field charged_bytes 262144

@@ -344,6 +344,34 @@ static uint64_t hw_at(struct vm *vm, unsigned w, uint64_t ioba)
 	return x.perm ? x.hpa : 0;
 }
 
+/* Contiguous pages with different permissions keep their own permission in hardware. */
+static void test_indirect_mixed_permissions(void **state)
+{
+	static const unsigned hw[2] = {16, 16};
+	struct tce_translation x;
+	struct vm vm;
+	unsigned i;
+
+	(void)state;
+	vm_setup(&vm, 16, hw, 1, true);
+	vm.list.n = 4;
+	vm.list.tces[0] = (1 * 64 * KiB) | R;
+	vm.list.tces[1] = (2 * 64 * KiB) | W;
+	vm.list.tces[2] = (3 * 64 * KiB) | R | W;
+	vm.list.tces[3] = (4 * 64 * KiB) | R;
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 4), TCE_H_SUCCESS);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(tce_window_translate(vm.w[0], DDW + i * 64 * KiB, &x), 0);
+		/* PowerNV stores a write permission as read and write (spec: FROM_DEVICE is R|W). */
+		assert_int_equal(x.perm, (vm.list.tces[i] & W) ? R | W : R);
+		assert_int_equal(x.hpa, host_of(&vm, RAM_UA + (i + 1) * 64 * KiB));
+	}
+	assert_int_equal(ram_mapped(&vm), 4);
+	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 4), TCE_H_SUCCESS);
+	assert_int_equal(tce_container_unregister(vm.c[0], RAM_UA, 1 * GiB), 0);
+	vm_teardown(&vm);
+}
+
 /* A remap through two windows, state sampled before it, and what must hold after a failure. */
 struct remap {
 	struct vm *vm;
@@ -799,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_one_entry_second_window_fails),
 		cmocka_unit_test(test_concurrent_hypercalls_maps_translations),
 		cmocka_unit_test(test_indirect_zero_tce_not_counted),
+		cmocka_unit_test(test_indirect_mixed_permissions),
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_refused_attach_changes_nothing),
 		cmocka_unit_test(test_migrated_table_reattached),

@@ -313,6 +313,14 @@ static void test_exact_profile_by_hand(void **state)
 	assert_int_equal(geo.create_errno, -EINVAL);
 	assert_non_null(geo.reason);
 
+	/* Exactly 64 bits is the limit, inclusive: ps=16 + 4 levels of 12 bits; ps=17 is one too many. */
+	assert_int_equal(compute(16, UINT64_C(1) << 61, 4, TCE_PROFILE_EXACT, 12, &geo), 0);
+	assert_int_equal(geo.tree_bits, 64);
+	assert_int_equal(geo.create_errno, 0);
+	assert_int_equal(compute(17, UINT64_C(1) << 62, 4, TCE_PROFILE_EXACT, 12, &geo), 0);
+	assert_int_equal(geo.tree_bits, 65);
+	assert_int_equal(geo.create_errno, -EINVAL);
+
 	/* Host page 0 means 64 KiB. */
 	assert_int_equal(compute(12, 1 * GiB, 2, TCE_PROFILE_EXACT, 0, &geo), 0);
 	assert_int_equal(geo.host_page_shift, 16);

@@ -299,6 +299,10 @@ static void test_ua_to_hpa_per_page(void **state)
 	assert_int_equal(hpa & (16 * MiB - 1), 0);
 	/* A 16 MiB page over the small pages would expose host memory: refused. */
 	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB, 24, TCE_PROFILE_EXACT, &hpa), -EFAULT);
+	/* Page shifts 12..62 are pages (2^62 is not in this region: -EFAULT); 63 is not a page shift. */
+	assert_int_equal(tce_region_ua_to_hpa(region, 0, 62, TCE_PROFILE_EXACT, &hpa), -EFAULT);
+	assert_int_equal(tce_region_ua_to_hpa(region, 0, 63, TCE_PROFILE_EXACT, &hpa), -EINVAL);
+	assert_int_equal(tce_region_ua_to_hpa(region, 0, 11, TCE_PROFILE_EXACT, &hpa), -EINVAL);
 	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB, 17, TCE_PROFILE_EXACT, &hpa), -EPERM);
 	/* 64 KiB pages of the small part: fine, each its own frame. */
 	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB + 128 * KiB, 16, TCE_PROFILE_EXACT, &hpa), 0);

@@ -87,6 +87,7 @@ static void test_failed_growth_changes_nothing(void **state)
 	}
 	/* Reserved room: the next inserts allocate nothing. */
 	assert_int_equal(tce_u64map_reserve(&map, 64), 0);
+	assert_int_equal(tce_u64map_reserve(&map, SIZE_MAX / 4), -ENOMEM); /* the slots would overflow */
 	tce_fault_fail_nth(1);
 	for (i = 4; i < 64; i++)
 		assert_int_equal(tce_u64map_put(&map, i, i), 0);
