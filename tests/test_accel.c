@@ -718,6 +718,34 @@ static void test_attach_rules(void **state)
 	vm_teardown(&vm);
 }
 
+/* A table takes two hardware windows at most: a third is refused and changes nothing. */
+static void test_third_window_refused(void **state)
+{
+	static const unsigned hw[2] = {16, 16};
+	struct tce_guest_table_info info;
+	struct vm vm;
+	struct tce_window *w;
+	uint64_t start;
+
+	(void)state;
+	vm_setup(&vm, 16, hw, 2, true);
+	assert_int_equal(tce_h_put_tce(vm.g, LIOBN, DDW, (5 * 64 * KiB) | R), TCE_H_SUCCESS);
+	assert_int_equal(tce_container_remove_window(vm.c[0], DDW), 0); /* still attached, held */
+	assert_int_equal(tce_container_create_window(vm.c[0], 16, 1 * GiB, 1, &start), 0);
+	w = tce_container_window(vm.c[0], DDW);
+	assert_int_equal(tce_guest_attach_window(vm.g, LIOBN, w), -ENOSPC);
+	assert_int_equal(tce_window_mapped(w), 0);
+	assert_int_equal(tce_guest_table_info(vm.g, LIOBN, &info), 0);
+	assert_int_equal(info.windows, 2);
+	/* Detach one: then the new window fits, filled from the table. */
+	assert_int_equal(tce_guest_detach_window(vm.g, LIOBN, vm.w[0]), 0);
+	assert_int_equal(tce_guest_attach_window(vm.g, LIOBN, w), 0);
+	assert_int_equal(tce_window_mapped(w), 1);
+	assert_int_equal(tce_guest_detach_window(vm.g, LIOBN, w), 0);
+	tce_window_put(w);
+	vm_teardown(&vm);
+}
+
 /* An attach the window cannot take leaves the window exactly as it was. */
 static void test_refused_attach_changes_nothing(void **state)
 {
@@ -829,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_indirect_zero_tce_not_counted),
 		cmocka_unit_test(test_indirect_mixed_permissions),
 		cmocka_unit_test(test_attach_rules),
+		cmocka_unit_test(test_third_window_refused),
 		cmocka_unit_test(test_refused_attach_changes_nothing),
 		cmocka_unit_test(test_migrated_table_reattached),
 	};

@@ -48,6 +48,8 @@ static void test_array_reserve_and_shrink(void **state)
 	assert_int_equal(tce_array_reserve((void **)&array, &cap, 17, sizeof(*array)), -ENOMEM);
 	tce_fault_fail_nth(0);
 	assert_int_equal(cap, 16);
+	tce_array_shrink((void **)&array, &cap, 32, sizeof(*array)); /* not a shrink: nothing changes */
+	assert_int_equal(cap, 16);
 	tce_array_shrink((void **)&array, &cap, 4, sizeof(*array));
 	assert_int_equal(cap, 4);
 	for (i = 0; i < 4; i++)

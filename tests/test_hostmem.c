@@ -341,6 +341,12 @@ static void test_backend_mismatch(void **state)
 
 	(void)state;
 	assert_int_equal(tce_hostmem_sim_create(13, &proc), -EINVAL);
+	/* Out of memory on either of its two allocations: -ENOMEM, nothing left behind. */
+	tce_fault_fail_nth(1);
+	assert_int_equal(tce_hostmem_sim_create(12, &proc), -ENOMEM);
+	tce_fault_fail_nth(2);
+	assert_int_equal(tce_hostmem_sim_create(12, &proc), -ENOMEM);
+	tce_fault_fail_nth(0);
 	assert_int_equal(tce_hostmem_process_add_fd(hm, 0, 4096, 0, 0), -EOPNOTSUPP);
 	assert_int_equal(tce_hostmem_process_create(&proc), 0);
 	assert_int_equal(tce_hostmem_sim_map(proc, 1 * GiB, 4 * KiB, 12, 0), -EOPNOTSUPP);

@@ -216,6 +216,22 @@ static void test_register_errors_change_nothing(void **state)
  * before and right after another one, each found by its own addresses (a
  * lookup across the seam finds neither), one page more is an overlap.
  */
+/* Destroying an address space with regions still registered (a tree of several levels) frees them all. */
+static void test_destroy_with_regions(void **state)
+{
+	struct fixture f;
+	unsigned i;
+
+	(void)state;
+	setup(&f, TCE_ACCOUNT_UNLIMITED);
+	assert_int_equal(tce_hostmem_sim_map(f.hm, 1 * GiB, 40 * MiB, 16, 0), 0);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(tce_prereg_register(f.prereg, 1 * GiB + i * MiB, 1 * MiB, NULL), 0);
+	assert_int_equal(tce_prereg_count(f.prereg), 40);
+	assert_int_equal(tce_account_locked(f.account, TCE_TAG_REGION), 40 * MiB);
+	teardown(&f); /* unregisters and uncharges every region, pins none */
+}
+
 static void test_adjacent_regions(void **state)
 {
 	struct tce_region *mid, *left, *right;
@@ -695,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_review_mremap_scenarios),
 		cmocka_unit_test(test_register_errors_change_nothing),
 		cmocka_unit_test(test_adjacent_regions),
+		cmocka_unit_test(test_destroy_with_regions),
 		cmocka_unit_test(test_exact_range_takes_a_reference),
 		cmocka_unit_test(test_ua_to_hpa_per_page),
 		cmocka_unit_test(test_metadata_is_compact),
