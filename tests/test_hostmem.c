@@ -376,6 +376,13 @@ static void process_round_trip(int fd, uint64_t size, unsigned expect_granule)
 	assert_int_equal(tce_hostmem_process_add_fd(hm, (uintptr_t)mine, size, fd, size), 0);
 	assert_int_equal(tce_hostmem_process_add_fd(hm, (uintptr_t)mine, size, fd, size), -EEXIST);
 	assert_int_equal(tce_hostmem_pin(hm, (uintptr_t)mine + size, size, &pin), -EFAULT);
+	/* Inside the fd's range but not on its page: -EINVAL, nothing pinned. */
+	assert_int_equal(tce_hostmem_pin(hm, (uintptr_t)mine + 512, 4096, &pin), -EINVAL);
+	assert_int_equal(tce_hostmem_pin(hm, (uintptr_t)mine, 4096 + 512, &pin), -EINVAL);
+	/* On huge pages, a base page that is not on the file's page is refused the same way. */
+	if (expect_granule > 12)
+		assert_int_equal(tce_hostmem_pin(hm, (uintptr_t)mine + 4096, 4096, &pin), -EINVAL);
+	assert_int_equal(tce_hostmem_pinned_bytes(hm), 0);
 	assert_int_equal(tce_hostmem_pin(hm, (uintptr_t)mine, size, &pin), 0);
 	assert_int_equal(tce_hostmem_pin_granule_shift(pin), expect_granule);
 	assert_int_equal(tce_hostmem_pinned_bytes(hm), size);
