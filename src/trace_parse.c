@@ -136,23 +136,22 @@ static const struct {
 	const char *name;
 	size_t len;
 	enum tce_trace_event event;
-	bool vio;
 } events[] = {
-#define EV(name, event, vio) {name, sizeof(name) - 1, event, vio}
-	EV("pci_put", TCE_TRACE_PUT, false),
-	EV("put", TCE_TRACE_PUT, true),
-	EV("pci_get", TCE_TRACE_GET, false),
-	EV("get", TCE_TRACE_GET, true),
-	EV("pci_indirect", TCE_TRACE_INDIRECT, false),
-	EV("indirect", TCE_TRACE_INDIRECT, true),
-	EV("pci_stuff", TCE_TRACE_STUFF, false),
-	EV("stuff", TCE_TRACE_STUFF, true),
-	EV("xlate", TCE_TRACE_XLATE, false),
-	EV("new_table", TCE_TRACE_NEW_TABLE, false),
-	EV("ddw_query", TCE_TRACE_DDW_QUERY, false),
-	EV("ddw_create", TCE_TRACE_DDW_CREATE, false),
-	EV("ddw_remove", TCE_TRACE_DDW_REMOVE, false),
-	EV("ddw_reset", TCE_TRACE_DDW_RESET, false),
+#define EV(name, event) {name, sizeof(name) - 1, event}
+	EV("pci_put", TCE_TRACE_PUT),
+	EV("put", TCE_TRACE_PUT),
+	EV("pci_get", TCE_TRACE_GET),
+	EV("get", TCE_TRACE_GET),
+	EV("pci_indirect", TCE_TRACE_INDIRECT),
+	EV("indirect", TCE_TRACE_INDIRECT),
+	EV("pci_stuff", TCE_TRACE_STUFF),
+	EV("stuff", TCE_TRACE_STUFF),
+	EV("xlate", TCE_TRACE_XLATE),
+	EV("new_table", TCE_TRACE_NEW_TABLE),
+	EV("ddw_query", TCE_TRACE_DDW_QUERY),
+	EV("ddw_create", TCE_TRACE_DDW_CREATE),
+	EV("ddw_remove", TCE_TRACE_DDW_REMOVE),
+	EV("ddw_reset", TCE_TRACE_DDW_RESET),
 #undef EV
 };
 
@@ -168,7 +167,6 @@ static bool event_of(const char *name, size_t n, struct tce_trace_rec *rec)
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		if (events[i].len == n && memcmp(events[i].name, name, n) == 0) {
 			rec->event = events[i].event;
-			rec->vio = events[i].vio;
 			return true;
 		}
 	}

@@ -26,7 +26,6 @@
 /* The fields of one line; which are set depends on the event. */
 struct tce_trace_rec {
 	enum tce_trace_event event;
-	bool vio;            /* the VIO form of put/get/indirect/stuff */
 	uint64_t liobn;
 	uint64_t ioba;       /* put, get, indirect, stuff (stuff: just past the last page) */
 	uint64_t tce;        /* put, get */

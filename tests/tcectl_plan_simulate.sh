@@ -28,6 +28,12 @@ run 0 plan "$EX/vm-16g-2phb.json" --json
 expect '"iommu_total":17201233920$'
 run 0 plan "$EX/vm-16g-2phb.json" --ram 32G --json
 expect '"registered":34359738368,'
+# The text output counts each PHB's groups, in the singular for one.
+run 0 plan
+expect "PHB 0: 1 VFIO group, "
+echo '{"groups_per_phb": 2}' >"$TMP/groups.json"
+run 0 plan "$TMP/groups.json"
+expect "PHB 0: 2 VFIO groups, "
 # Per-PHB DDW page sizes and the host profile, from a file.
 echo '{"phbs": [{"groups": 1, "ddw_page_sizes": ["4K"]}, {"groups": 0}], "host_profile": "exact"}' >"$TMP/perphb.json"
 run 0 plan "$TMP/perphb.json" --json
@@ -131,6 +137,7 @@ check_json '{"ram":NaN}' "'NaN' is not JSON"
 check_json '' 'empty: a JSON object'
 check_json '{"ram": 18446744073709551616}' 'a number too large for 64 bits'
 check_json '{"groups_per_phb": 1, "phbs": [{"groups": 2}]}' 'groups_per_phb: conflicts with the groups given per PHB'
+check_json '{"phbs": "two"}' 'phbs: must be a whole number 1..16'
 check_json '{"phbs": 17}' 'phbs: 17 is out of range: must be 1..16'
 check_json '{"phbs": 0}' 'phbs: 0 is out of range: must be 1..16'
 check_json '{"ddw_page_sizes": ["12K"]}' 'ddw_page_sizes: every entry must be a power of two from 4K'

@@ -16,6 +16,7 @@
 #include "helpers.h"
 
 #include "cli.h"
+#include "json_file.h"
 #include "vm.h"
 
 #define P64K (UINT64_C(64) * KiB)
@@ -359,6 +360,31 @@ static void test_parse_size(void **state)
 	assert_int_equal(bytes, 7); /* untouched by every failure */
 }
 
+/* A JSON whole number within bounds: -EINVAL with a message for anything else, *out untouched. */
+static void test_json_uint_range(void **state)
+{
+	json_object *v;
+	uint64_t out = 7;
+	char err[128];
+
+	(void)state;
+	v = json_object_new_int64(3);
+	assert_int_equal(json_uint_range(v, "n", 1, 3, &out, err, sizeof(err)), 0);
+	assert_int_equal(out, 3);
+	out = 7;
+	assert_int_equal(json_uint_range(v, "n", 4, 9, &out, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "n: 3 is out of range: must be 4..9"));
+	json_object_put(v);
+	v = json_object_new_int64(-1);
+	assert_int_equal(json_uint_range(v, "n", 0, 9, &out, err, sizeof(err)), -EINVAL);
+	json_object_put(v);
+	v = json_object_new_string("two");
+	assert_int_equal(json_uint_range(v, "n", 0, 9, &out, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "n: must be a whole number 0..9"));
+	json_object_put(v);
+	assert_int_equal(out, 7);
+}
+
 static void test_parse_uint(void **state)
 {
 	uint64_t value = 7;
@@ -395,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_bad_descriptions),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_json_uint_range),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include "helpers.h"
 
+#include "tce/fault.h"
 #include "tce/trace.h"
 
 static const char *const session[] = {
@@ -211,6 +212,13 @@ static void test_unparsable_lines(void **state)
 	tce_replay_destroy(r);
 	cfg.profile = (enum tce_hcall_profile)9;
 	assert_int_equal(tce_replay_create(&cfg, &r), -EINVAL);
+	/* Out of memory at each of its first allocations: -ENOMEM. */
+	cfg.profile = TCE_HCALL_QEMU;
+	tce_fault_fail_nth(1);
+	assert_int_equal(tce_replay_create(&cfg, &r), -ENOMEM);
+	tce_fault_fail_nth(2);
+	assert_int_equal(tce_replay_create(&cfg, &r), -ENOMEM);
+	tce_fault_fail_nth(0);
 }
 
 /* What a strict reader refuses, and why it says so. */
