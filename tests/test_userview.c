@@ -169,6 +169,40 @@ static void test_extents_split_and_merge(void **state)
 
 /* Regression (UBSan): clearing an extents view that never held a run touched a NULL array. */
 /* Runs that merge as gaps fill give their storage and its charge back at compaction. */
+/*
+ * A hole that splits a run needs one more run: with the array full it grows
+ * first, and when it cannot the clear fails with -ENOMEM and nothing changes.
+ */
+static void test_extents_split_when_full(void **state)
+{
+	struct tce_geometry geo = geometry(16, 64 * GiB, 2);
+	struct tce_account *account;
+	struct tce_userview *uv;
+	uint64_t i, ua;
+
+	(void)state;
+	uv = userview_of(TCE_USERVIEW_EXTENTS, &geo, &account);
+	/* Runs that do not continue each other, then holes that split them until the array is full. */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(tce_userview_set_range(uv, i * 100, 10, (i + 1) * GiB), 0);
+	for (i = 0; tce_userview_allocated_bytes(uv) > tce_userview_runs(uv) * 24; i++)
+		assert_int_equal(tce_userview_clear_range(uv, i * 100 + 5, 1), 0);
+	assert_true(i <= 8); /* every run split at most once: run 7 still has pages 700..704 */
+	tce_fault_fail_nth(1);
+	assert_int_equal(tce_userview_clear_range(uv, 702, 1), -ENOMEM);
+	tce_fault_fail_nth(0);
+	assert_int_equal(tce_userview_get(uv, 702, &ua), 0);
+	assert_int_equal(ua, 8 * GiB + 2 * 64 * KiB);
+	assert_int_equal(tce_userview_clear_range(uv, 702, 1), 0);
+	assert_int_equal(tce_userview_get(uv, 702, &ua), 0);
+	assert_int_equal(ua, 0);
+	assert_int_equal(tce_userview_get(uv, 703, &ua), 0);
+	assert_int_equal(ua, 8 * GiB + 3 * 64 * KiB);
+	assert_int_equal(tce_userview_get(uv, 701, &ua), 0);
+	assert_int_equal(ua, 8 * GiB + 1 * 64 * KiB);
+	userview_done(uv, account);
+}
+
 static void test_extents_compact(void **state)
 {
 	struct tce_geometry geo = geometry(12, 1 * GiB, 2);
@@ -337,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_mirror_matches_array),
 		cmocka_unit_test(test_extents_match_array),
 		cmocka_unit_test(test_extents_split_and_merge),
+		cmocka_unit_test(test_extents_split_when_full),
 		cmocka_unit_test(test_extents_compact),
 		cmocka_unit_test(test_clear_empty_extents),
 		cmocka_unit_test(test_charging_and_limits),
