@@ -6,7 +6,11 @@
                                  ID <TAB> FILE <TAB> LINE <TAB> KIND <TAB> ORIGINAL <TAB> MUTATED
   mutants.py pick N SEED FILE... N of them spread over the files (round robin over the files,
                                  each file's mutants shuffled by SEED), same format
-  mutants.py apply FILE LINE MUTATED   replace line LINE of FILE (the mutated text, tabs as \\t)
+  mutants.py apply FILE LINE ORIGINAL MUTATED
+                                 replace the ORIGINAL line of FILE by MUTATED (tabs as \\t): line
+                                 LINE if it still holds ORIGINAL, else the one line that does (the
+                                 file changed since the list was made); exit 3 when no line or more
+                                 than one does (the mutant is gone)
 
 Kinds: rel (a relational operator changed: < <=, > >=, == !=), logic (&& ||), off (x + 1 / x - 1
 become x), errno (one error code for another), flag (true/false, read/write permission), drop (a
@@ -131,10 +135,16 @@ def main(argv):
                     picked.append(ms.pop())
         for m in picked:
             show(m)
-    elif len(argv) == 5 and argv[1] == "apply":
+    elif len(argv) == 6 and argv[1] == "apply":
         path, no = argv[2], int(argv[3])
-        mut = argv[4].replace("\\t", "\t").replace("\\\\", "\\")
+        unesc = lambda text: re.sub(r"\\(.)", lambda m: "\t" if m.group(1) == "t" else m.group(1), text)
+        orig, mut = unesc(argv[4]), unesc(argv[5])
         lines = open(path, encoding="utf-8").read().split("\n")
+        if not (0 < no <= len(lines) and lines[no - 1] == orig):
+            at = [i + 1 for i, text in enumerate(lines) if text == orig]
+            if len(at) != 1:
+                return 3
+            no = at[0]
         lines[no - 1] = mut
         open(path, "w", encoding="utf-8").write("\n".join(lines))
     else:

@@ -14,7 +14,8 @@
 # --timeout SECS a test run longer than this kills the mutant (default 300)
 # --gate         exit 1 when a mutant survives that scripts/mutants-accepted.txt does not list
 # --survivors F  write the survivors to F (mutants.py's format), to --rerun after adding tests
-# --rerun F      run the mutants listed in F instead of picking
+# --rerun F      run the mutants listed in F instead of picking (one whose line is no longer
+#                in the code is "gone", not counted)
 # --only FILE... mutate only these files
 #
 # Each mutant is applied to the file in place, built with ASan and UBSan (a
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
 	--survivors) survivors=$2; shift 2 ;;
 	--rerun) rerun=$2; shift 2 ;;
 	--only) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do only+=("$1"); shift; done ;;
-	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutate.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -103,7 +104,7 @@ for line in open(path, encoding="utf-8"):
 PY
 }
 
-killed=0 survived=0 equivalent=0 stillborn=0 unlisted=0 n=0
+killed=0 survived=0 equivalent=0 stillborn=0 unlisted=0 gone=0 n=0
 start=$(date +%s)
 echo "mutate.sh: seed $seed, $(wc -l <"$list") mutants over ${#files[@]} files, build $build"
 while IFS=$'\t' read -r id file line kind orig mut; do
@@ -111,11 +112,16 @@ while IFS=$'\t' read -r id file line kind orig mut; do
 		echo "mutate.sh: budget of ${budget}s spent"
 		break
 	fi
-	n=$((n + 1))
 	cp "$file" "$backup"
 	current=$file
-	python3 scripts/mutants.py apply "$file" "$line" "$mut"
 	show="$file:$line $kind: '$(printf '%s' "$orig" | sed 's/\\t/ /g; s/^ *//')' -> '$(printf '%s' "$mut" | sed 's/\\t/ /g; s/^ *//')'"
+	if ! python3 scripts/mutants.py apply "$file" "$line" "$orig" "$mut"; then
+		# --rerun after the code changed: the original line is no longer there (once).
+		gone=$((gone + 1))
+		echo "gone $show"
+		continue
+	fi
+	n=$((n + 1))
 	if ! ninja -C "$build" >/dev/null 2>&1; then
 		stillborn=$((stillborn + 1))
 		echo "stillborn $show"
@@ -142,7 +148,7 @@ rm -f "$list" "$backup"
 ninja -C "$build" >/dev/null 2>&1
 total=$((killed + survived))
 rate=$(awk -v k=$killed -v t=$total 'BEGIN { printf "%.1f", t ? 100 * k / t : 100 }')
-echo "mutants: $n run, $killed killed, $survived survived, $equivalent equivalent (accepted), $stillborn did not build; kill rate $rate% ($(($(date +%s) - start)) s)"
+echo "mutants: $n run, $killed killed, $survived survived, $equivalent equivalent (accepted), $stillborn did not build$([ "$gone" -gt 0 ] && echo ", $gone gone from the code"); kill rate $rate% ($(($(date +%s) - start)) s)"
 echo "tests: $((killed + equivalent)) passed, $unlisted failed"
 if [ "$gate" -eq 1 ] && [ "$unlisted" -gt 0 ]; then
 	echo "mutate.sh: $unlisted mutant(s) survived that $accepted does not list: add a test that catches each (or, for a mutant that cannot change behaviour, list it there with the reason)"
