@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
 	--survivors) survivors=$2; shift 2 ;;
 	--rerun) rerun=$2; shift 2 ;;
 	--only) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do only+=("$1"); shift; done ;;
-	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "mutate.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
