@@ -50,6 +50,12 @@ static void test_check_extension_and_unknown(void **state)
 	cfg.prereg = NULL;
 	assert_int_equal(tce_container_create(&cfg, &bad), -EINVAL);
 	assert_null(bad);
+	/* No memory for the container: -ENOMEM. */
+	cfg.prereg = f.prereg;
+	tce_fault_fail_nth(1);
+	assert_int_equal(tce_container_create(&cfg, &bad), -ENOMEM);
+	tce_fault_fail_nth(0);
+	assert_null(bad);
 	fx_teardown(&f);
 }
 

@@ -16,6 +16,7 @@
 
 #include "helpers.h"
 
+#include "tce/fault.h"
 #include "tce/guest.h"
 
 
@@ -303,6 +304,9 @@ static void test_create_table_rules(void **state)
 	/* Over the limit: refused whole, nothing charged. */
 	assert_int_equal(tce_account_create(64 * KiB, &small), 0);
 	cfg = (struct tce_guest_config){TCE_HCALL_KVM, small, NULL, NULL};
+	tce_fault_fail_nth(1); /* no memory for the guest itself: -ENOMEM */
+	assert_int_equal(tce_guest_create(&cfg, &g2), -ENOMEM);
+	tce_fault_fail_nth(0);
 	assert_int_equal(tce_guest_create(&cfg, &g2), 0);
 	assert_int_equal(tce_guest_create_table(g2, 1, 12, 0, 8192), -ENOMEM);
 	assert_true(tce_account_balanced(small));

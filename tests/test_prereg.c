@@ -684,6 +684,9 @@ static void test_process_region(void **state)
 	assert_true(mine != MAP_FAILED);
 	assert_int_equal(tce_hostmem_process_create(&hm), 0);
 	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	tce_fault_fail_nth(1); /* no memory for the prereg: -ENOMEM */
+	assert_int_equal(tce_prereg_create(hm, account, &prereg), -ENOMEM);
+	tce_fault_fail_nth(0);
 	assert_int_equal(tce_prereg_create(hm, account, &prereg), 0);
 	assert_int_equal(tce_hostmem_process_add_fd(hm, (uintptr_t)mine, size, fd, 0), 0);
 	close(fd); /* the hostmem keeps its own descriptor */
