@@ -65,6 +65,9 @@ xz -dc "$DATA/A_2G_virtioblk_e1000_ddw_on.trace.log.xz" | head -n 30000 >"$TMP/a
 run 0 replay --migrate-at 25000,20000,25000,99999 "$TMP/a.log"
 expect "migrations: 2 of 3 asked (the others are past the end), 0 failed; streams .* in all, largest"
 expect "checked .*, mismatches 0, unparsable lines 0"
+# Every move asked made: the report counts exactly those.
+run 0 replay --migrate-at 20000,25000 "$TMP/a.log"
+expect "migrations: 2 of 2 asked (the others are past the end), 0 failed"
 run 0 replay --json --migrate-at 20000 "$TMP/a.log"
 expect '"after_line":20000,'
 expect '"stream_bytes":[1-9]'

@@ -28,9 +28,11 @@ run 0 plan "$EX/vm-16g-2phb.json" --json
 expect '"iommu_total":17201233920$'
 run 0 plan "$EX/vm-16g-2phb.json" --ram 32G --json
 expect '"registered":34359738368,'
-# The text output counts each PHB's groups, in the singular for one.
+# The text output counts each PHB's groups, in the singular for one; one line per PHB, no more.
 run 0 plan
 expect "PHB 0: 1 VFIO group, "
+expect "PHB 1: 1 VFIO group, "
+if grep -q "PHB 2:" "$TMP/out"; then bad "a third PHB in the plan of a 2-PHB VM"; else ok; fi
 echo '{"groups_per_phb": 2}' >"$TMP/groups.json"
 run 0 plan "$TMP/groups.json"
 expect "PHB 0: 2 VFIO groups, "

@@ -841,6 +841,48 @@ static void test_migrated_table_reattached(void **state)
 	vm_teardown(&unregistered);
 }
 
+/*
+ * A later pass whose entries an attached window refuses (the destination's
+ * RAM is not registered): -EFAULT, and loading it again after the RAM is
+ * registered applies it.
+ */
+static void test_migration_pass_refused_by_window(void **state)
+{
+	static const unsigned hw[2] = {16, 16};
+	struct tce_migration *out, *in;
+	struct vm src, dst;
+	void *stream;
+	size_t len;
+
+	(void)state;
+	vm_setup(&src, 16, hw, 1, true);
+	vm_setup(&dst, 16, hw, 1, false);
+	assert_int_equal(tce_guest_detach_window(dst.g, LIOBN, dst.w[0]), 0);
+	assert_int_equal(tce_guest_remove_table(dst.g, LIOBN), 0);
+	/* Pass 0: the table, still empty; the destination attaches its window to it. */
+	assert_int_equal(tce_migration_start(src.g, NULL, 0, &out), 0);
+	assert_int_equal(tce_migration_accept(dst.g, NULL, 0, &in), 0);
+	assert_int_equal(tce_migration_save(out, false, &stream, &len), 0);
+	assert_int_equal(tce_migration_load(in, stream, len), 0);
+	tce_migration_free_stream(stream);
+	assert_int_equal(tce_guest_attach_window(dst.g, LIOBN, dst.w[0]), 0);
+	/* Pass 1 maps a page the destination's window cannot reach. */
+	assert_int_equal(tce_h_put_tce(src.g, LIOBN, DDW + 7 * 64 * KiB, (9 * 64 * KiB) | R), TCE_H_SUCCESS);
+	assert_int_equal(tce_migration_save(out, true, &stream, &len), 0);
+	assert_int_equal(tce_migration_load(in, stream, len), -EFAULT);
+	assert_int_equal(tce_window_mapped(dst.w[0]), 0);
+	/* With the RAM registered, the same pass loads. */
+	assert_int_equal(tce_container_register(dst.c[0], RAM_UA, 1 * GiB), 0);
+	assert_int_equal(tce_migration_load(in, stream, len), 0);
+	assert_int_equal(tce_window_mapped(dst.w[0]), 1);
+	tce_migration_free_stream(stream);
+	tce_migration_done(out);
+	tce_migration_done(in);
+	assert_int_equal(tce_h_put_tce(dst.g, LIOBN, DDW + 7 * 64 * KiB, 0), TCE_H_SUCCESS);
+	vm_teardown(&src);
+	vm_teardown(&dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -860,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_third_window_refused),
 		cmocka_unit_test(test_refused_attach_changes_nothing),
 		cmocka_unit_test(test_migrated_table_reattached),
+		cmocka_unit_test(test_migration_pass_refused_by_window),
 	};
 
 	return cmocka_run_group_tests_name("accel", tests, NULL, NULL);
