@@ -359,6 +359,8 @@ static void test_indirect_mixed_permissions(void **state)
 	vm.list.tces[1] = (2 * 64 * KiB) | W;
 	vm.list.tces[2] = (3 * 64 * KiB) | R | W;
 	vm.list.tces[3] = (4 * 64 * KiB) | R;
+	/* Twice: the second call must not be swayed by what the first one left behind. */
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 4), TCE_H_SUCCESS);
 	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 4), TCE_H_SUCCESS);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(tce_window_translate(vm.w[0], DDW + i * 64 * KiB, &x), 0);
@@ -367,6 +369,12 @@ static void test_indirect_mixed_permissions(void **state)
 		assert_int_equal(x.hpa, host_of(&vm, RAM_UA + (i + 1) * 64 * KiB));
 	}
 	assert_int_equal(ram_mapped(&vm), 4);
+	/* A clear right after a mapped page is a clear, after calls that left the same pattern. */
+	vm.list.tces[1] = 0;
+	assert_int_equal(tce_h_put_tce_indirect(vm.g, LIOBN, DDW, 0x200000, 4), TCE_H_SUCCESS);
+	assert_int_equal(tce_window_translate(vm.w[0], DDW + 64 * KiB, &x), 0);
+	assert_int_equal(x.perm, 0);
+	assert_int_equal(ram_mapped(&vm), 3);
 	assert_int_equal(tce_h_stuff_tce(vm.g, LIOBN, DDW, 0, 4), TCE_H_SUCCESS);
 	assert_int_equal(tce_container_unregister(vm.c[0], RAM_UA, 1 * GiB), 0);
 	vm_teardown(&vm);
