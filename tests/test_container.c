@@ -118,6 +118,9 @@ static void test_enable_disable_v1(void **state)
 	/* A group with no 32-bit window. */
 	tce_group_desc_powernv_ioda2(&desc);
 	desc.dma32_size = 0;
+	tce_fault_fail_nth(1); /* no memory for the group: -ENOMEM */
+	assert_int_equal(tce_group_create(&desc, 2, &no32), -ENOMEM);
+	tce_fault_fail_nth(0);
 	assert_int_equal(tce_group_create(&desc, 2, &no32), 0);
 	assert_int_equal(tce_container_attach(f.c, no32), 0);
 	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_ENABLE, 0, 0), -EPERM);

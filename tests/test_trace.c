@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -209,6 +210,17 @@ static void test_unparsable_lines(void **state)
 	assert_int_equal(tce_replay_problems(r, &problems), 2); /* keep_problems = 2 */
 	assert_int_equal(problems[0].line_no, 10);
 	assert_non_null(strstr(problems[0].what, "unparsable"));
+	/* A line that ends where a number should start, in a buffer of exactly its length:
+	 * unparsable, and nothing past its end is read (ASan would see it). */
+	{
+		static const char text[] = "1@2.3:spapr_iommu_pci_put liobn=0x80000000 ioba=0x0 tce=0x0 ret=";
+		char *exact = malloc(sizeof(text) - 1);
+
+		assert_non_null(exact);
+		memcpy(exact, text, sizeof(text) - 1);
+		assert_int_equal(tce_replay_line(r, exact, sizeof(text) - 1, 102), -EINVAL);
+		free(exact);
+	}
 	tce_replay_destroy(r);
 	cfg.profile = (enum tce_hcall_profile)9;
 	assert_int_equal(tce_replay_create(&cfg, &r), -EINVAL);
