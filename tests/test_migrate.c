@@ -490,6 +490,13 @@ static void test_format_rules(void **state)
 	assert_int_equal(load_into(dest, edit, len2), -EINVAL);
 	test_free(edit);
 	assert_same_guest(dest, pristine);
+	/* A second PROFILE record, the same profile and well formed: refused (exactly one). */
+	edit = with_record(stream, len, 1, 8, &len2);
+	memset(edit + len - 8, 0, 8);
+	restamp(edit, len2, 0);
+	assert_int_equal(load_into(dest, edit, len2), -EINVAL);
+	test_free(edit);
+	assert_same_guest(dest, pristine);
 	/* An unknown optional record (bit 31): skipped, the rest loads. */
 	edit = with_record(stream, len, 0x80000077u, 12, &len2);
 	assert_int_equal(load_into(dest, edit, len2), 0);

@@ -262,6 +262,18 @@ static void test_create_rejects(void **state)
 	assert_int_equal(tce_table_create(&big, 0, &table), -ENOMEM);
 	assert_int_equal(tce_table_create(&ok, 4 * KiB, &table), -EINVAL); /* misaligned */
 	assert_int_equal(tce_table_create(&ok, UINT64_MAX - 64 * KiB + 1, &table), -EINVAL);
+	/* A geometry edited by hand into nonsense (no levels, too many, no node size): -EINVAL. */
+	{
+		struct tce_geometry broken = ok;
+
+		broken.levels = 0;
+		assert_int_equal(tce_table_create(&broken, 0, &table), -EINVAL);
+		broken.levels = TCE_LEVELS_MAX + 1;
+		assert_int_equal(tce_table_create(&broken, 0, &table), -EINVAL);
+		broken = ok;
+		broken.node_bytes = 0;
+		assert_int_equal(tce_table_create(&broken, 0, &table), -EINVAL);
+	}
 	assert_null(table);
 }
 
