@@ -17,11 +17,12 @@ expect '"matched":155552,'
 expect '"lines":179941,'
 expect '"ok":true'
 # On a terminal (script(1) gives it one) a progress line every 65536 lines; --no-progress, none.
+# script(1) forwards its standard input to the terminal: give it none, not the caller's.
 if command -v script >/dev/null 2>&1; then
-	script -qec "'$TCECTL' replay '$A'" /dev/null >"$TMP/pty" 2>&1
+	script -qec "'$TCECTL' replay '$A'" /dev/null </dev/null >"$TMP/pty" 2>&1
 	if grep -aq "A_2G_virtioblk_e1000_ddw_on.trace.log.xz: 131072 lines" "$TMP/pty"; then ok
 	else bad "no progress line on a terminal: $(head -c 300 "$TMP/pty")"; fi
-	script -qec "'$TCECTL' replay --no-progress '$A'" /dev/null >"$TMP/pty" 2>&1
+	script -qec "'$TCECTL' replay --no-progress '$A'" /dev/null </dev/null >"$TMP/pty" 2>&1
 	if grep -aq ": 131072 lines" "$TMP/pty"; then bad "a progress line despite --no-progress"; else ok; fi
 else
 	bad "script(1) (util-linux) is missing: the progress line cannot be tested"
