@@ -90,6 +90,7 @@ bad_cmdline "qemu-system-ppc64 -M pseries
 bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,speed=fast' "'speed' is not a spapr-pci-host-bridge property"
 bad_cmdline 'qemu-system-ppc64 -M pseries -device vfio-pci,host=1:0:0.0,bus=nowhere.0' "bus=nowhere.0 is not a PCI bus"
 bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=2,id=p2' "PHB 1 is missing"
+bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,ddw=maybe' "ddw=maybe is not on or off"
 # Hostdevs without a guest address: a PHB per host device, shared by the functions of one device.
 hostdev() { printf "<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/><source><address domain='0x0001' bus='0x%s' slot='0x00' function='0x%s'/></source></hostdev>" "$1" "$2"; }
 printf "<domain type='kvm'><memory unit='KiB'>1048576</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os><devices>%s%s%s</devices></domain>\n" \

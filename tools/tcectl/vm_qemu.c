@@ -213,17 +213,18 @@ static int parse_qemu_size(const char *text, uint64_t unit, uint64_t *bytes)
 	return tcectl_parse_size(text, bytes);
 }
 
-static int parse_bool(const char *text, bool *v)
+/* A QEMU boolean property value into *@v; false for anything else. */
+static bool parse_bool(const char *text, bool *v)
 {
 	if (!strcmp(text, "on") || !strcmp(text, "true") || !strcmp(text, "yes")) {
 		*v = true;
-		return 0;
+		return true;
 	}
 	if (!strcmp(text, "off") || !strcmp(text, "false") || !strcmp(text, "no")) {
 		*v = false;
-		return 0;
+		return true;
 	}
-	return -EINVAL;
+	return false;
 }
 
 /* ---- buses and backends ---- */
@@ -299,7 +300,7 @@ static int object(struct reader *r, char *value)
 		if (parse_qemu_size(v, 1, &page) || (page & (page - 1)) || page < 4096)
 			return fail(r, "-object %s: hugetlbsize=%s is not a page size", type, v);
 		b.page_shift = (unsigned)__builtin_ctzll(page);
-	} else if ((v = prop_get(props, n, "hugetlb")) != NULL && parse_bool(v, &on) == 0 && on) {
+	} else if ((v = prop_get(props, n, "hugetlb")) != NULL && parse_bool(v, &on) && on) {
 		b.page_shift = hugetlbfs_page_shift("/dev/hugepages");
 		if (!b.page_shift)
 			return fail(r, "-object %s,hugetlb=on: give hugetlbsize= (the default huge page "
@@ -415,7 +416,7 @@ static int phb_prop(struct reader *r, const char *option, const struct prop *p, 
 				    "(with 4K; e.g. 0x1211000)", option, p->value);
 		*pgsz = v;
 	} else if (!strcmp(p->key, "ddw")) {
-		if (parse_bool(p->value, &on))
+		if (!parse_bool(p->value, &on))
 			return fail(r, "%s: ddw=%s is not on or off", option, p->value);
 		props->ddw_off = !on;
 	} else if (!strcmp(p->key, "dma_win_addr") || !strcmp(p->key, "dma_win_size") ||
