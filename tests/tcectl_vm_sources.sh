@@ -110,6 +110,7 @@ bad_xml() { # bad_xml TEXT MESSAGE
 }
 bad_xml "<domain type='kvm'><memory>1048576</memory>" "line 2: not well-formed XML"
 bad_xml "<network><name>default</name></network>" "not a libvirt domain"
+bad_xml "<domain type='kvm'><memory>1048576</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os><devices><controller type='pci' model='pci-root' index='64'/></devices></domain>" "index='64' is not a number 0..63"
 bad_xml "<domain type='kvm'><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>" "this tool is for ppc64 pseries guests"
 bad_xml "<domain type='kvm'><memory unit='KiB'>99999999999999999999</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "<memory>: '99999999999999999999' is not a whole number of KiB (or it overflows)"
 bad_xml "<domain type='kvm'><memory unit='parsecs'>1</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "unit='parsecs' is not a libvirt unit"

@@ -70,7 +70,14 @@ static void test_get_info(void **state)
 	info.argsz = sizeof(info);
 	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info, sizeof(info)),
 			 -ENXIO);
+	/* No group is told before the argument is read, as the kernel does: -ENXIO, not -EFAULT. */
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, 0, 0), -ENXIO);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_CREATE, 0, 0), -ENXIO);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_REMOVE, 0, 0), -ENXIO);
 	assert_int_equal(tce_container_attach(f.c, f.group), 0);
+	/* Not enabled is told before the argument is read too: -EPERM. */
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_MAP_DMA, 0, 0), -EPERM);
+	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_UNMAP_DMA, 0, 0), -EPERM);
 	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, 0, 0), -EFAULT);
 	info.argsz = offsetof(struct vfio_iommu_spapr_tce_info, dma32_window_size);
 	assert_int_equal(tce_container_ioctl(f.c, VFIO_IOMMU_SPAPR_TCE_GET_INFO, (uintptr_t)&info, sizeof(info)),
