@@ -799,6 +799,18 @@ static void test_runs_are_small(void **state)
 	tce_migration_done(dst);
 	vm_free(vm);
 	vm_free(dest);
+	/* A first pass sends valid entries only: two mappings apart in one storage page, two runs. */
+	vm = vm_new(TCE_HCALL_QEMU, true);
+	assert_int_equal(tce_h_put_tce(vm->g, liobn, 3 << 12, (7 << 12) | 1), 0);
+	assert_int_equal(tce_h_put_tce(vm->g, liobn, 900 << 12, (9 << 12) | 2), 0);
+	assert_int_equal(tce_migration_start(vm->g, vm->phb, NPHB, &src), 0);
+	stream = save_pass(src, true, &len);
+	tce_migration_stats(src, &st);
+	assert_int_equal(st.last_runs, 2);
+	assert_int_equal(st.last_entries, 2);
+	tce_migration_free_stream(stream);
+	tce_migration_done(src);
+	vm_free(vm);
 }
 
 /* ---- concurrency ---- */

@@ -235,6 +235,16 @@ static void test_create_rejects_bad_config(void **state)
 	tce_phb_config_default(&pcfg, 1);
 	pcfg.pgsz = UINT64_C(1) << 16;
 	assert_int_equal(tce_phb_create(g, &pcfg, &phb), -EINVAL);
+	/* A default window of a size, or at an address, that is not whole 4 KiB pages: each refused. */
+	tce_phb_config_default(&pcfg, 1);
+	pcfg.dma_win_size += 1;
+	assert_int_equal(tce_phb_create(g, &pcfg, &phb), -EINVAL);
+	tce_phb_config_default(&pcfg, 1);
+	pcfg.dma_win_addr = 4097;
+	assert_int_equal(tce_phb_create(g, &pcfg, &phb), -EINVAL);
+	tce_phb_config_default(&pcfg, 1);
+	pcfg.dma_win_size = 0;
+	assert_int_equal(tce_phb_create(g, &pcfg, &phb), -EINVAL);
 	tce_phb_config_default(&pcfg, 1);
 	assert_int_equal(tce_phb_create(g, &pcfg, &phb), 0);
 	assert_int_equal(tce_phb_create(g, &pcfg, &dup), -EBUSY);
