@@ -28,6 +28,15 @@ run 0 plan "$EX/vm-16g-2phb.json" --json
 expect '"iommu_total":17201233920$'
 run 0 plan "$EX/vm-16g-2phb.json" --ram 32G --json
 expect '"registered":34359738368,'
+# On a terminal (script(1) gives it one, with no standard input) every phase's bar reaches 100%.
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$TCECTL' simulate" /dev/null </dev/null >"$TMP/pty" 2>&1
+	for phase in "device DMA" "map/unmap churn"; do
+		if grep -aq "$phase *\[#*\] 100%" "$TMP/pty"; then ok; else bad "no full '$phase' bar on a terminal"; fi
+	done
+else
+	bad "script(1) (util-linux) is missing: the progress bars cannot be tested"
+fi
 # The text output counts each PHB's groups, in the singular for one; one line per PHB, no more.
 run 0 plan
 expect "PHB 0: 1 VFIO group, "

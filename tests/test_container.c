@@ -663,6 +663,19 @@ static void test_v1_map_page_size_rules(void **state)
 		assert_int_equal(tce_hostmem_sim_map(cfg.hostmem, RAM_UA, 1 * MiB, 12, 0), 0);
 		assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &cfg.account), 0);
 		assert_int_equal(tce_geometry_compute(&req, &cfg.geo), 0);
+		if (p == 0) {
+			/* Each missing part of the configuration, alone: -EINVAL. */
+			struct tce_window_config bad = cfg;
+
+			bad.account = NULL;
+			assert_int_equal(tce_window_create(&bad, &w), -EINVAL);
+			bad = cfg;
+			bad.hostmem = NULL;
+			assert_int_equal(tce_window_create(&bad, &w), -EINVAL);
+			bad = cfg;
+			bad.v2 = true; /* without its regions */
+			assert_int_equal(tce_window_create(&bad, &w), -EINVAL);
+		}
 		assert_int_equal(tce_window_create(&cfg, &w), 0);
 		assert_int_equal(tce_window_map(w, 64 * KiB, 1, RAM_UA, TCE_PERM_READ),
 				 profile == TCE_PROFILE_LINUX ? -EPERM : 0);
