@@ -677,6 +677,14 @@ static void test_v1_map_page_size_rules(void **state)
 			assert_int_equal(tce_window_create(&bad, &w), -EINVAL);
 		}
 		assert_int_equal(tce_window_create(&cfg, &w), 0);
+		{
+			/* A list that runs past the window's end: -EINVAL, nothing mapped. */
+			const struct tce_window_page two[2] = {{RAM_UA, TCE_PERM_READ},
+								{RAM_UA + 64 * KiB, TCE_PERM_READ}};
+
+			assert_int_equal(tce_window_map_list(w, 1 * GiB - 64 * KiB, 16, 2, two), -EINVAL);
+			assert_int_equal(tce_window_mapped(w), 0);
+		}
 		assert_int_equal(tce_window_map(w, 64 * KiB, 1, RAM_UA, TCE_PERM_READ),
 				 profile == TCE_PROFILE_LINUX ? -EPERM : 0);
 		assert_int_equal(tce_window_mapped(w), profile == TCE_PROFILE_LINUX ? 0 : 1);

@@ -347,9 +347,30 @@ static void test_pins_per_window_process(void **state)
 	close(fd);
 }
 
+/* CREATE and REMOVE bind an unbound container to their caller, as ENABLE and REGISTER do. */
+static void test_create_and_remove_bind(void **state)
+{
+	struct tce_container_state st;
+	uint64_t start = 0;
+	struct fx f;
+
+	(void)state;
+	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true);
+	assert_int_equal(create_ioctl(&f, 16, 1 * GiB, 1, &start), 0);
+	tce_container_state(f.c, &st);
+	assert_true(st.bound);
+	fx_teardown(&f);
+	fx_setup(&f, VFIO_SPAPR_TCE_v2_IOMMU, TCE_ACCOUNT_UNLIMITED, true);
+	remove_ioctl(&f, 1ull << 59); /* whatever it answers, the caller is now the owner */
+	tce_container_state(f.c, &st);
+	assert_true(st.bound);
+	fx_teardown(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_and_remove_bind),
 		cmocka_unit_test(test_opal_errno),
 		cmocka_unit_test(test_create_rolls_back_platform_failures),
 		cmocka_unit_test(test_default_window_programming_fails),
