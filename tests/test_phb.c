@@ -255,6 +255,23 @@ static void test_create_rejects_bad_config(void **state)
 }
 
 /* A dynamic window placed at the top of the bus: ending exactly at 2^64 fits, one page more wraps. */
+/* The status is written to rets[0] for every call that has an output, one-output calls included. */
+static void test_status_in_rets(void **state)
+{
+	struct fx f;
+	uint32_t liobn = 0x80000077, ret = 0xdead, args[3] = {0, (uint32_t)(BUID >> 32), (uint32_t)BUID};
+
+	(void)state;
+	fx_setup(&f, TCE_ACCOUNT_UNLIMITED);
+	assert_int_equal(tce_phb_rtas(f.phb, TCE_RTAS_REMOVE_PE_DMA_WINDOW, 1, &liobn, 1, &ret),
+			 TCE_RTAS_PARAM_ERROR);
+	assert_int_equal(ret, (uint32_t)TCE_RTAS_PARAM_ERROR);
+	ret = 0xdead;
+	assert_int_equal(tce_phb_rtas(f.phb, TCE_RTAS_RESET_PE_DMA_WINDOW, 3, args, 1, &ret), TCE_RTAS_SUCCESS);
+	assert_int_equal(ret, (uint32_t)TCE_RTAS_SUCCESS);
+	fx_teardown(&f);
+}
+
 static void test_window_at_top_of_bus(void **state)
 {
 	struct tce_account *account;
@@ -304,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_large_windows),
 		cmocka_unit_test(test_create_rejects_bad_config),
 		cmocka_unit_test(test_window_at_top_of_bus),
+		cmocka_unit_test(test_status_in_rets),
 	};
 
 	return cmocka_run_group_tests_name("phb", tests, NULL, NULL);
