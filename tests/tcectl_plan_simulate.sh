@@ -37,6 +37,10 @@ if command -v script >/dev/null 2>&1; then
 else
 	bad "script(1) (util-linux) is missing: the progress bars cannot be tested"
 fi
+# max_ram defaults to ram in a JSON description too.
+echo '{"ram": "32G"}' >"$TMP/ram.json"
+run 0 plan "$TMP/ram.json" --json
+expect '"max_ram":34359738368,'
 # The text output counts each PHB's groups, in the singular for one; one line per PHB, no more.
 run 0 plan
 expect "PHB 0: 1 VFIO group, "

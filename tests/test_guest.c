@@ -301,6 +301,7 @@ static void test_create_table_rules(void **state)
 	assert_int_equal(info.allocated_bytes, 64 * KiB);
 	assert_int_equal(tce_guest_remove_table(f.g, 0x80000101), 0);
 	assert_int_equal(tce_guest_remove_table(f.g, 0x80000101), -ENOENT);
+	assert_int_equal(tce_guest_table_info(f.g, 0x80000101, &info), -ENOENT);
 	/* Over the limit: refused whole, nothing charged. */
 	assert_int_equal(tce_account_create(64 * KiB, &small), 0);
 	cfg = (struct tce_guest_config){TCE_HCALL_KVM, small, NULL, NULL};
