@@ -102,7 +102,7 @@ python3 -c "import sys; t='qemu-system-ppc64 -M pseries -m 2G'; sys.stdout.write
 run 0 plan --qemu-cmdline "$TMP/big.cmdline" --json
 printf ' ' >>"$TMP/big.cmdline"
 run 2 plan --qemu-cmdline "$TMP/big.cmdline"
-expect_err "a command line longer than 1 MiB"
+expect_err "a command line longer than 1048576 bytes"
 bad_xml() { # bad_xml TEXT MESSAGE
 	printf '%s\n' "$1" >"$TMP/bad.xml"
 	run 2 plan --domain "$TMP/bad.xml"

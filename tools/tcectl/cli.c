@@ -81,6 +81,45 @@ int tcectl_parse_size(const char *text, uint64_t *bytes)
 	return 0;
 }
 
+int tcectl_read_file(const char *path, size_t max, const char *what, char **text, size_t *len,
+		     char *err, size_t size)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf;
+	size_t got;
+	int rc = 0;
+
+	if (!f) {
+		rc = -errno;
+		snprintf(err, size, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	buf = max < SIZE_MAX ? malloc(max + 1) : NULL;
+	if (!buf) {
+		rc = -ENOMEM;
+		snprintf(err, size, "%s: out of memory", path);
+	} else {
+		/* One byte more than allowed tells a longer file from one of exactly @max bytes. */
+		got = fread(buf, 1, max + 1, f);
+		if (ferror(f)) {
+			rc = errno == EISDIR ? -EISDIR : -EIO;
+			snprintf(err, size, "%s: %s", path, strerror(-rc));
+		} else if (got > max) {
+			rc = -EFBIG;
+			snprintf(err, size, "%s: %s longer than %zu bytes", path, what, max);
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*text = buf;
+	*len = got;
+	return 0;
+}
+
 int tcectl_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *value)
 {
 	const char *rest;

@@ -62,6 +62,17 @@ void tcectl_json_error(const char *message);
 const char *tcectl_bad_option(char **argv, char *buf, size_t size);
 
 /*
+ * tcectl_read_file() - the whole of @path ("-": standard input) when it holds
+ * at most @max bytes; @what names its content in messages ("a command line").
+ * On success *@text (malloc'd, the caller frees it; not NUL-terminated) and
+ * *@len. Returns 0, or a negative errno with a message naming @path in @err:
+ * what fopen() failed with, -EISDIR, -EIO, -ENOMEM, or -EFBIG for a file
+ * longer than @max (never cut short).
+ */
+int tcectl_read_file(const char *path, size_t max, const char *what, char **text, size_t *len,
+		     char *err, size_t size);
+
+/*
  * tcectl_finish_output() - flush standard output and check that everything
  * written reached it. Returns @status, or TCECTL_EXIT_FAIL after a message
  * when a write failed (a full disk, a closed pipe).

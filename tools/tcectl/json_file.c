@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "json_file.h"
 
 /* Line and column (from 1) of byte @at of @text. */
@@ -210,34 +211,14 @@ int json_text_parse(const char *name, const char *text, size_t len, json_object 
 
 int json_file_load(const char *path, json_object **obj, char *err, size_t size)
 {
-	FILE *f = fopen(path, "rb");
 	char *text;
 	size_t len;
-	int rc;
+	int rc = tcectl_read_file(path, JSON_FILE_MAX, "a JSON file", &text, &len, err, size);
 
-	if (!f) {
-		rc = -errno;
-		snprintf(err, size, "%s: %s", path, strerror(-rc));
+	if (rc)
 		return rc;
-	}
-	text = malloc(JSON_FILE_MAX + 1);
-	if (!text) {
-		fclose(f);
-		snprintf(err, size, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	len = fread(text, 1, JSON_FILE_MAX + 1, f);
-	if (ferror(f)) {
-		rc = errno == EISDIR ? -EISDIR : -EIO;
-		snprintf(err, size, "%s: %s", path, strerror(-rc));
-	} else if (len > JSON_FILE_MAX) {
-		rc = -EFBIG;
-		snprintf(err, size, "%s: larger than %u bytes", path, JSON_FILE_MAX);
-	} else {
-		rc = json_text_parse(path, text, len, obj, err, size);
-	}
+	rc = json_text_parse(path, text, len, obj, err, size);
 	free(text);
-	fclose(f);
 	return rc;
 }
 

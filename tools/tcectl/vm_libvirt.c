@@ -364,29 +364,13 @@ int vm_from_libvirt_xml(const char *name, const char *xml, size_t len, struct vm
 
 int vm_from_libvirt_file(const char *path, struct vm_desc *desc, char *err, size_t size)
 {
-	FILE *f = fopen(path, "rb");
 	char *xml;
 	size_t len;
-	int rc;
+	int rc = tcectl_read_file(path, 4u << 20, "a domain", &xml, &len, err, size);
 
-	if (!f) {
-		rc = -errno;
-		snprintf(err, size, "%s: %s", path, strerror(-rc));
+	if (rc)
 		return rc;
-	}
-	xml = malloc(4u << 20);
-	if (!xml) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	len = fread(xml, 1, 4u << 20, f);
-	if (ferror(f)) {
-		snprintf(err, size, "%s: %s", path, strerror(errno ? errno : EIO));
-		rc = -EIO;
-	} else {
-		rc = vm_from_libvirt_xml(path, xml, len, desc, err, size);
-	}
+	rc = vm_from_libvirt_xml(path, xml, len, desc, err, size);
 	free(xml);
-	fclose(f);
 	return rc;
 }

@@ -644,35 +644,13 @@ int vm_from_qemu_cmdline(const char *text, size_t len, struct vm_desc *desc, vm_
 int vm_from_qemu_file(const char *path, struct vm_desc *desc, vm_skip_fn skipped, void *ctx,
 		      char *err, size_t size)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char *text;
 	size_t len;
-	int rc;
+	int rc = tcectl_read_file(path, 1u << 20, "a command line", &text, &len, err, size);
 
-	if (!f) {
-		rc = -errno;
-		snprintf(err, size, "%s: %s", path, strerror(-rc));
+	if (rc)
 		return rc;
-	}
-	text = malloc((1u << 20) + 1);
-	if (!text) {
-		if (f != stdin)
-			fclose(f);
-		return -ENOMEM;
-	}
-	/* One byte more than allowed tells a longer file from one of exactly 1 MiB. */
-	len = fread(text, 1, (1u << 20) + 1, f);
-	if (ferror(f)) {
-		rc = -EIO;
-		snprintf(err, size, "%s: %s", path, strerror(errno == EISDIR ? EISDIR : EIO));
-	} else if (len > 1u << 20) {
-		rc = -EFBIG;
-		snprintf(err, size, "%s: a command line longer than 1 MiB", path);
-	} else {
-		rc = vm_from_qemu_cmdline(text, len, desc, skipped, ctx, err, size);
-	}
+	rc = vm_from_qemu_cmdline(text, len, desc, skipped, ctx, err, size);
 	free(text);
-	if (f != stdin)
-		fclose(f);
 	return rc;
 }
