@@ -553,8 +553,14 @@ static void test_register_allocation_failures(void **state)
 
 enum { SLOTS = 64, READERS = 3, WRITERS = 2, WRITER_ROUNDS = 2000, READER_ROUNDS = 20000 };
 
-/* Even slots stay registered all along; writers churn the odd ones. */
+/*
+ * Even slots stay registered all along; writers churn the odd ones. Writers go on
+ * past WRITER_ROUNDS until a reader has found a churning region, so the race is
+ * exercised even when the scheduler runs every thread on one CPU, one after another
+ * (a fixed round count let the writers finish before any reader ran: a flaky test).
+ */
 static _Atomic unsigned writers_left;
+static _Atomic bool churn_seen;
 
 struct race {
 	struct fixture *f;
@@ -572,7 +578,7 @@ static void *writer_main(void *arg)
 	struct race *r = arg;
 	unsigned i;
 
-	for (i = 0; i < WRITER_ROUNDS; i++) {
+	for (i = 0; i < WRITER_ROUNDS || (!atomic_load(&churn_seen) && i < WRITER_ROUNDS * 1000); i++) {
 		unsigned s = (unsigned)(test_rng(&r->seed) % (SLOTS / 2)) * 2 + 1;
 		int rc = tce_prereg_register(r->f->prereg, slot_ua(s), 512 * KiB, NULL);
 
@@ -616,8 +622,10 @@ static void *reader_main(void *arg)
 			return (void *)4;
 		if (s % 2 == 0)
 			r->stable_hits++;
-		else
+		else {
 			r->churn_hits++;
+			atomic_store(&churn_seen, true);
+		}
 		tce_region_mapped_dec(region);
 	}
 	return NULL;
@@ -637,6 +645,7 @@ static void test_lookups_race_registrations(void **state)
 	for (s = 0; s < SLOTS; s += 2)
 		assert_int_equal(tce_prereg_register(f.prereg, slot_ua(s), 512 * KiB, NULL), 0);
 	atomic_store(&writers_left, WRITERS);
+	atomic_store(&churn_seen, false);
 	for (t = 0; t < READERS + WRITERS; t++) {
 		races[t] = (struct race){&f, 0x9e3779b97f4a7c15u + t * 7919, 0, 0};
 		assert_int_equal(pthread_create(&threads[t], NULL,
