@@ -42,6 +42,7 @@ struct tce_migration {
 	unsigned nphbs;
 	struct tce_migration_stats stats;
 	struct tce_u64map applied;    /* destination: LIOBN -> source generation it holds */
+	struct tce_u64map expected;   /* destination: LIOBNs of tables the VMM made to be filled */
 };
 
 /* ---- a growing little-endian byte buffer ---- */
@@ -608,6 +609,15 @@ static int check(struct tce_migration *m, struct pass *ps)
 		if (win && (shift != win[6] || offset != get(win + 8, 8) >> shift ||
 			    size != get(win + 16, 8)))
 			return -EINVAL;
+		/* A table the VMM made to receive this one: the same shape, every pass. */
+		if (tce_u64map_get(&m->expected, liobn, NULL)) {
+			struct tce_guest_table_info have;
+
+			if (tce_guest_table_info(m->guest, liobn, &have) || have.page_shift != shift ||
+			    have.offset != offset || have.size != size)
+				return -EINVAL;
+			continue;
+		}
 		/* A table of the destination's own, not from an earlier pass nor a PHB window: a clash. */
 		if (!phb_window_of(ps, liobn) && !tce_u64map_get(&m->applied, liobn, NULL) &&
 		    guest_table_generation(m->guest, liobn))
@@ -675,7 +685,9 @@ static int apply(struct tce_migration *m, const struct pass *ps)
 	while (tce_u64map_next(&m->applied, &pos, &liobn, NULL)) {
 		if (table_of(ps, liobn))
 			continue;
-		if (!phb_window_of(ps, liobn))
+		if (tce_u64map_get(&m->expected, liobn, NULL))
+			tce_guest_reset_table(m->guest, liobn); /* the VMM's own: emptied, kept */
+		else if (!phb_window_of(ps, liobn))
 			tce_guest_remove_table(m->guest, liobn);
 		tce_u64map_remove(&m->applied, liobn, NULL);
 		pos = 0; /* the map changed: walk again */
@@ -688,15 +700,17 @@ static int apply(struct tce_migration *m, const struct pass *ps)
 	for (i = 0; i < ps->ntables; i++) {
 		const uint8_t *t = ps->tables[i];
 		uint64_t applied_gen;
-		bool have;
+		bool have, expected;
 
 		liobn = get(t, 8);
 		gen = get(t + 8, 8);
 		have = tce_u64map_get(&m->applied, liobn, &applied_gen);
 		if (have && applied_gen == gen)
 			continue;
-		if (phb_window_of(ps, liobn)) {
-			if (have)
+		expected = tce_u64map_get(&m->expected, liobn, NULL);
+		if (expected || phb_window_of(ps, liobn)) {
+			/* Kept as it is, emptied when the source made it anew (or first, when the VMM made it). */
+			if (have || expected)
 				tce_guest_reset_table(m->guest, liobn);
 			rc = tce_u64map_put(&m->applied, liobn, gen);
 			if (rc)
@@ -732,6 +746,17 @@ int tce_migration_accept(struct tce_guest *guest, struct tce_phb *const *phbs, u
 			 struct tce_migration **migp)
 {
 	return migration_new(guest, phbs, nphbs, false, migp);
+}
+
+int tce_migration_expect_table(struct tce_migration *m, uint64_t liobn)
+{
+	struct tce_guest_table_info info;
+
+	if (!m || m->source || m->stats.passes || m->finished)
+		return -EINVAL;
+	if (tce_guest_table_info(m->guest, liobn, &info))
+		return -ENOENT;
+	return tce_u64map_put(&m->expected, liobn, 1);
 }
 
 int tce_migration_load(struct tce_migration *m, const void *stream, size_t len)
@@ -771,5 +796,6 @@ void tce_migration_done(struct tce_migration *m)
 	if (m->source)
 		guest_dirty_stop(m->guest);
 	tce_u64map_free(&m->applied);
+	tce_u64map_free(&m->expected);
 	tce_free(m);
 }

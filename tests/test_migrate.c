@@ -4,7 +4,8 @@
  * property against an unmigrated twin, iterative passes while another thread
  * makes hypercalls, every corruption and truncation of a stream refused with
  * nothing changed, the format's version and optional-record rules, streams
- * that do not fit the destination, pass order, allocation failures in save
+ * that do not fit the destination, tables the destination's VMM made itself,
+ * pass order, allocation failures in save
  * and load, and the size of what is sent.
  */
 #include <errno.h>
@@ -301,7 +302,7 @@ static void *save_pass(struct tce_migration *src, bool final, size_t *len)
  * destination. Returns the bytes of the last pass.
  */
 static size_t migrate(struct vm **vmp, struct vm *twin, unsigned passes, uint64_t *rng,
-		      unsigned ops_between)
+		      unsigned ops_between, bool vmm_tables)
 {
 	struct tce_migration *src, *dst;
 	struct vm *vm = *vmp, *dest = vm_new(vm->profile, true);
@@ -310,17 +311,43 @@ static size_t migrate(struct vm **vmp, struct vm *twin, unsigned passes, uint64_
 
 	assert_int_equal(tce_migration_start(vm->g, vm->phb, NPHB, &src), 0);
 	assert_int_equal(tce_migration_accept(dest->g, dest->phb, NPHB, &dst), 0);
+	/*
+	 * As QEMU does for its VIO devices: the destination makes the tables the
+	 * source has (with a stale entry the passes must clear) and expects them.
+	 */
+	for (k = 0; vmm_tables && k < NPLAIN; k++) {
+		struct tce_guest_view v;
+
+		if (tce_guest_get_view(vm->g, plain_liobns[k], &v))
+			continue;
+		assert_int_equal(tce_guest_create_table(dest->g, plain_liobns[k], v.page_shift, v.offset, v.size), 0);
+		assert_int_equal(tce_h_put_tce(dest->g, plain_liobns[k], v.offset << v.page_shift,
+					       0x1000 << (v.page_shift - 12) | 3),
+				 0);
+		assert_int_equal(tce_migration_expect_table(dst, plain_liobns[k]), 0);
+	}
 	for (p = 0; p < passes; p++) {
 		bool final = p + 1 == passes;
 		void *stream = save_pass(src, final, &len);
 
 		assert_int_equal(tce_migration_load(dst, stream, len), 0);
 		tce_migration_free_stream(stream);
+		/* A VMM's own table keeps its shape: then only hypercalls between passes. */
 		for (k = 0; !final && k < ops_between; k++)
-			op_both(rng, vm, twin, false);
+			op_both(rng, vm, twin, vmm_tables);
 	}
 	tce_migration_done(src);
 	tce_migration_done(dst);
+	/* A VMM's table the source removed meanwhile is kept, emptied: drop it to compare. */
+	for (k = 0; vmm_tables && k < NPLAIN; k++) {
+		struct tce_guest_table_info info;
+
+		if (tce_guest_table_info(twin->g, plain_liobns[k], &info) &&
+		    tce_guest_table_info(dest->g, plain_liobns[k], &info) == 0) {
+			assert_int_equal(info.valid_entries, 0);
+			assert_int_equal(tce_guest_remove_table(dest->g, plain_liobns[k]), 0);
+		}
+	}
 	vm_free(vm);
 	*vmp = dest;
 	return len;
@@ -340,11 +367,12 @@ static void test_round_trip_property(void **state)
 		for (i = 0; i < ops; i++) {
 			op_both(&rng, a, twin, false);
 			if (test_rng(&rng) % 97 == 0) {
-				migrate(&a, twin, 1 + (unsigned)(test_rng(&rng) % 4), &rng, 25);
+				migrate(&a, twin, 1 + (unsigned)(test_rng(&rng) % 4), &rng, 25,
+					test_rng(&rng) % 2 == 0);
 				assert_same_guest(a, twin);
 			}
 		}
-		migrate(&a, twin, 2, &rng, 25);
+		migrate(&a, twin, 2, &rng, 25, seed % 2 == 0);
 		assert_same_guest(a, twin);
 		vm_free(a);
 		vm_free(twin);
@@ -706,6 +734,107 @@ static void test_same_count_other_page_size(void **state)
 	vm_free(dest);
 }
 
+/*
+ * A table the destination's VMM made itself (QEMU's VIO devices make theirs
+ * at start) is filled by the passes when expected, refused as a clash when
+ * not, and refused whole when its shape differs; it stays the VMM's table:
+ * a view taken before the load reads the migrated entries.
+ */
+static void test_expected_tables(void **state)
+{
+	struct vm *src = vm_small(), *dest = vm_new(TCE_HCALL_QEMU, true),
+		  *pristine = vm_new(TCE_HCALL_QEMU, true);
+	struct tce_migration *in, *out;
+	struct tce_guest_table_info info;
+	struct tce_guest_view view;
+	struct tce_guest_xlate x;
+	uint64_t tce;
+	size_t len, l0, lm, l1;
+	void *stream = save_once(src, &len), *p0, *pm, *p1;
+
+	(void)state;
+	/* Another size than the source's 4096 entries: refused, nothing changed. */
+	assert_int_equal(tce_guest_create_table(dest->g, 0x1000, 12, 0, 8192), 0);
+	assert_int_equal(tce_guest_create_table(pristine->g, 0x1000, 12, 0, 8192), 0);
+	assert_int_equal(tce_migration_accept(dest->g, dest->phb, NPHB, &in), 0);
+	assert_int_equal(tce_migration_expect_table(in, 0x1000), 0);
+	assert_int_equal(tce_migration_load(in, stream, len), -EINVAL);
+	assert_same_guest(dest, pristine);
+	tce_migration_done(in);
+	/* ...another page size or offset likewise. */
+	assert_int_equal(tce_guest_remove_table(dest->g, 0x1000), 0);
+	assert_int_equal(tce_guest_create_table(dest->g, 0x1000, 16, 0, 4096), 0);
+	assert_int_equal(tce_migration_accept(dest->g, dest->phb, NPHB, &in), 0);
+	assert_int_equal(tce_migration_expect_table(in, 0x1000), 0);
+	assert_int_equal(tce_migration_load(in, stream, len), -EINVAL);
+	tce_migration_done(in);
+	assert_int_equal(tce_guest_remove_table(dest->g, 0x1000), 0);
+	assert_int_equal(tce_guest_create_table(dest->g, 0x1000, 12, 1, 4096), 0);
+	assert_int_equal(tce_migration_accept(dest->g, dest->phb, NPHB, &in), 0);
+	assert_int_equal(tce_migration_expect_table(in, 0x1000), 0);
+	assert_int_equal(tce_migration_load(in, stream, len), -EINVAL);
+	tce_migration_done(in);
+	assert_int_equal(tce_guest_remove_table(dest->g, 0x1000), 0);
+
+	/* The same shape, with a stale entry: not expected, a clash; expected, filled. */
+	assert_int_equal(tce_guest_create_table(dest->g, 0x1000, 12, 0, 4096), 0);
+	assert_int_equal(tce_h_put_tce(dest->g, 0x1000, 0x2000, 0x2000 | 1), 0);
+	assert_int_equal(tce_guest_get_view(dest->g, 0x1000, &view), 0);
+	assert_int_equal(load_into(dest, stream, len), -EINVAL);
+	assert_int_equal(tce_migration_accept(dest->g, dest->phb, NPHB, &in), 0);
+	assert_int_equal(tce_migration_expect_table(in, 0x4242), -ENOENT);
+	assert_int_equal(tce_migration_expect_table(NULL, 0x1000), -EINVAL);
+	assert_int_equal(tce_migration_expect_table(in, 0x1000), 0);
+	assert_int_equal(tce_migration_load(in, stream, len), 0);
+	assert_int_equal(tce_migration_expect_table(in, 0x1000), -EINVAL); /* after a load */
+	tce_migration_done(in);
+	assert_same_guest(dest, src);
+	assert_int_equal(tce_h_get_tce(dest->g, 0x1000, 0x2000, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0); /* the stale entry is gone */
+	assert_true(tce_guest_view_translate(&view, 0x5000, &x)); /* the view taken before */
+	assert_int_equal(x.gpa, 0x7000);
+	vm_free(dest);
+
+	/* Between passes the source removes the table: the VMM's is emptied, not removed. */
+	dest = vm_new(TCE_HCALL_QEMU, true);
+	assert_int_equal(tce_guest_create_table(dest->g, 0x1000, 12, 0, 4096), 0);
+	assert_int_equal(tce_migration_start(src->g, src->phb, NPHB, &out), 0);
+	assert_int_equal(tce_migration_expect_table(out, 0x1000), -EINVAL); /* a source expects nothing */
+	p0 = save_pass(out, false, &l0);
+	/* (made anew with the same shape and another entry, then removed for good) */
+	assert_int_equal(tce_guest_remove_table(src->g, 0x1000), 0);
+	assert_int_equal(tce_guest_create_table(src->g, 0x1000, 12, 0, 4096), 0);
+	assert_int_equal(tce_h_put_tce(src->g, 0x1000, 0x6000, 0x8000 | 1), 0);
+	pm = save_pass(out, false, &lm);
+	assert_int_equal(tce_guest_remove_table(src->g, 0x1000), 0);
+	p1 = save_pass(out, true, &l1);
+	tce_migration_done(out);
+	assert_int_equal(tce_migration_accept(dest->g, dest->phb, NPHB, &in), 0);
+	assert_int_equal(tce_migration_expect_table(in, 0x1000), 0);
+	assert_int_equal(tce_migration_load(in, p0, l0), 0);
+	assert_int_equal(tce_guest_table_info(dest->g, 0x1000, &info), 0);
+	assert_int_equal(info.valid_entries, 1);
+	assert_int_equal(tce_migration_load(in, pm, lm), 0);
+	assert_int_equal(tce_h_get_tce(dest->g, 0x1000, 0x5000, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0);
+	assert_int_equal(tce_h_get_tce(dest->g, 0x1000, 0x6000, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0x8000 | 1);
+	assert_int_equal(tce_migration_load(in, p1, l1), 0);
+	tce_migration_done(in);
+	assert_int_equal(tce_guest_table_info(dest->g, 0x1000, &info), 0);
+	assert_int_equal(info.valid_entries, 0);
+	assert_int_equal(tce_guest_remove_table(dest->g, 0x1000), 0);
+	assert_same_guest(dest, src);
+
+	tce_migration_free_stream(p0);
+	tce_migration_free_stream(pm);
+	tce_migration_free_stream(p1);
+	tce_migration_free_stream(stream);
+	vm_free(dest);
+	vm_free(src);
+	vm_free(pristine);
+}
+
 /* Passes load in order, once; nothing after the final one; bad arguments. */
 static void test_pass_order_and_arguments(void **state)
 {
@@ -981,6 +1110,7 @@ int main(void)
 		cmocka_unit_test(test_format_rules),
 		cmocka_unit_test(test_refuses_what_does_not_fit),
 		cmocka_unit_test(test_refuses_inconsistent_records),
+		cmocka_unit_test(test_expected_tables),
 		cmocka_unit_test(test_pass_order_and_arguments),
 		cmocka_unit_test(test_same_count_other_page_size),
 		cmocka_unit_test(test_runs_are_small),

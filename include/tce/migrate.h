@@ -31,7 +31,9 @@
  * truncated or corrupted stream, an unknown version, a pass out of order, a
  * table that already exists, or a window the destination's PHB cannot have
  * is refused with -EINVAL (-EPROTO for a version it does not know) and the
- * destination left as it was.
+ * destination left as it was. A table the destination's VMM creates itself
+ * (a VIO device's) is named with tce_migration_expect_table() to be filled
+ * instead of refused.
  */
 #ifndef TCE_MIGRATE_H
 #define TCE_MIGRATE_H
@@ -106,6 +108,24 @@ TCE_EXPORT void tce_migration_free_stream(void *stream);
  */
 TCE_EXPORT int tce_migration_accept(struct tce_guest *guest, struct tce_phb *const *phbs,
 				    unsigned nphbs, struct tce_migration **migp);
+
+/**
+ * tce_migration_expect_table() - let the passes fill a table the destination made itself.
+ * @mig: a destination migration, before its first pass is loaded.
+ * @liobn: a table of the destination guest that its VMM created as the
+ *         source's was (a VIO device's table, made when the device was).
+ *
+ * Without this, a table of the destination's own that a pass also carries
+ * is a clash and the pass is refused. With it, each pass checks that the two
+ * have the same page size, offset and size (else -EINVAL, nothing changed),
+ * then empties the table and writes the source's entries into it: the table
+ * stays the VMM's (its views stay valid); if the source's table disappears,
+ * it is emptied, never removed.
+ *
+ * Return: 0; -EINVAL for a source migration or after a pass was loaded;
+ * -ENOENT when the guest has no such table; -ENOMEM.
+ */
+TCE_EXPORT int tce_migration_expect_table(struct tce_migration *mig, uint64_t liobn);
 
 /**
  * tce_migration_load() - apply the next pass on the destination.
