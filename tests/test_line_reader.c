@@ -2,7 +2,7 @@
 /*
  * tcectl's line reader (tools/tcectl/line_reader.h), from its sources: the
  * same lines from plain, xz and zstd files, with and without the decoding
- * thread; a last line without its newline; lines longer than a chunk; and an
+ * thread (and a thread only for compressed data); a last line without its newline; lines longer than a chunk; and an
  * end or an error that stays: every call after 0 returns 0, every call after
  * -EILSEQ returns -EILSEQ.
  */
@@ -70,6 +70,8 @@ static int read_all(bool no_thread, size_t *lines_read)
 	int rc;
 
 	assert_int_equal(line_reader_open(path, &opts, &r), 0);
+	/* A helper thread only for compressed data, and only when not told otherwise. */
+	assert_int_equal(line_reader_threaded(r), !no_thread && strcmp(line_reader_format(r), "plain") != 0);
 	*lines_read = 0;
 	while ((rc = line_reader_next(r, &line, &len)) == 1) {
 		const char *nl = memchr(text + at, '\n', text_len - at);

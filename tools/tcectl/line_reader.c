@@ -126,6 +126,11 @@ int line_reader_open(const char *path, const struct line_reader_opts *opts,
 	return 0;
 }
 
+bool line_reader_threaded(const struct line_reader *r)
+{
+	return r->threaded;
+}
+
 void line_reader_close(struct line_reader *r)
 {
 	unsigned i;

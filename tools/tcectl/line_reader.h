@@ -48,6 +48,13 @@ uint64_t line_reader_bytes(const struct line_reader *reader);
 /* "plain", "xz" or "zstd". */
 const char *line_reader_format(const struct line_reader *reader);
 
+/*
+ * Whether a second thread decompresses ahead: true for a compressed file
+ * unless no_thread was asked or the thread could not start; never for plain
+ * text (reading it costs less than handing it over).
+ */
+bool line_reader_threaded(const struct line_reader *reader);
+
 /* Close and free (stopping the decompression thread); NULL is ignored. */
 void line_reader_close(struct line_reader *reader);
 
