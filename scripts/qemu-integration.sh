@@ -21,7 +21,10 @@
 # both QEMUs, every checksum it printed is the same under both, no hypercall
 # failed, both trace logs replay through tcectl with their command line with
 # zero mismatches, and the patched run's wall time is within 10% of the stock
-# run's. An unreachable registry fails the run; nothing is skipped.
+# run's. Then each QEMU live-migrates the guest to a second one of its kind
+# mid-workload: the destination finishes it with the same checksums, the
+# patched pair moves the tables in libtce's stream, and the two trace logs
+# replay as one. An unreachable registry fails the run; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--work) work=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--no-perf) perf=0; shift ;;
-	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "qemu-integration: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -176,6 +179,15 @@ config[two-phbs]="$devs0 -device spapr-pci-host-bridge,index=1,id=phb1,pgsz=0x11
  -netdev user,id=n1,restrict=on,tftp=$guest/tftp
  -device virtio-net-pci,netdev=n1,iommu_platform=on,disable-legacy=on,bus=phb1.0,romfile="
 
+# Live migration: DDW off on PHB 0 (every DMA maps and unmaps TCEs in the default
+# window), a second PHB with DDW and pgsz=0x11000. No nvme: QEMU 7.2 cannot migrate it.
+config[migrate]="-drive file=$guest/disk0.img,format=raw,if=none,id=d0,snapshot=on
+ -device virtio-blk-pci,drive=d0,iommu_platform=on,disable-legacy=on
+ -netdev user,id=n0,restrict=on,tftp=$guest/tftp -device e1000,netdev=n0,romfile=
+ -global spapr-pci-host-bridge.ddw=off -device spapr-pci-host-bridge,index=1,id=phb1,pgsz=0x11000,ddw=on
+ -netdev user,id=n1,restrict=on,tftp=$guest/tftp
+ -device virtio-net-pci,netdev=n1,iommu_platform=on,disable-legacy=on,bus=phb1.0,romfile="
+
 boot() { # boot QEMU CONFIG TAG [PREFIX...]: one guest run; prints its wall seconds
 	local qemu=$1 name=$2 tag=$3 t0 t1
 	shift 3
@@ -189,6 +201,64 @@ boot() { # boot QEMU CONFIG TAG [PREFIX...]: one guest run; prints its wall seco
 		>"$log.console" 2>&1 </dev/null || true
 	t1=$(date +%s.%N)
 	echo "$t0 $t1" | awk '{ printf "%.2f\n", $2 - $1 }'
+}
+
+# migrate_run QEMU TAG: the "migrate" configuration booted with libtce.migrate on
+# the kernel command line; when the guest says MIGRATE NOW, QMP migrates it over
+# a UNIX socket to a second QEMU of the same binary started with -incoming, which
+# finishes the workload. Logs: migrate-TAG-{src,dst}.{console,trace.log}, and
+# migrate-TAG.migrate.json (QMP's query-migrate when it ended).
+cat >"$work/qmp-migrate.py" <<'PYEOF'
+import json, socket, sys, time
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(sys.argv[1])
+f = sock.makefile("rw")
+json.loads(f.readline())
+def cmd(name, **args):
+    f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            return r
+cmd("qmp_capabilities")
+r = cmd("migrate", uri=sys.argv[2])
+if "error" in r:
+    print(json.dumps({"status": "refused", "error": r["error"]}))
+    sys.exit(1)
+deadline = time.time() + 300
+while True:
+    r = cmd("query-migrate")["return"]
+    if r.get("status") in ("completed", "failed", "cancelled") or time.time() > deadline:
+        break
+    time.sleep(0.1)
+print(json.dumps(r))
+cmd("quit")
+sys.exit(0 if r.get("status") == "completed" else 1)
+PYEOF
+migrate_run() {
+	local qemu=$1 tag=$2 log=$work/logs/migrate-$2 sock i src dst args
+	sock=$(mktemp -d /tmp/libtce-migrate.XXXXXX)
+	# shellcheck disable=SC2206,SC2054 # (word-split options; the commas are QEMU's)
+	args=($base -chardev stdio,id=con0,mux=off,signal=off -device spapr-vty,chardev=con0
+		-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" -append "console=hvc0 quiet libtce.migrate"
+		-L /usr/share/qemu -msg timestamp=on -trace "events=$guest/events.txt" ${config[migrate]})
+	timeout 600 "$qemu" "${args[@]}" -D "$log-dst.trace.log" -incoming "unix:$sock/migration" \
+		>"$log-dst.console" 2>&1 </dev/null &
+	dst=$!
+	timeout 600 "$qemu" "${args[@]}" -D "$log-src.trace.log" -qmp "unix:$sock/qmp,server=on,wait=off" \
+		>"$log-src.console" 2>&1 </dev/null &
+	src=$!
+	for ((i = 0; i < 3000; i++)); do
+		grep -q "^MIGRATE NOW" "$log-src.console" && break
+		kill -0 $src 2>/dev/null || break
+		sleep 0.2
+	done
+	python3 "$work/qmp-migrate.py" "$sock/qmp" "unix:$sock/migration" >"$log.migrate.json" 2>&1 ||
+		kill $dst 2>/dev/null || true
+	wait $src || true
+	wait $dst || true
+	rm -rf "$sock"
 }
 
 step "boots"
@@ -250,6 +320,64 @@ for name in ddw-on ddw-off two-phbs; do
 	if [ $fail -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 	fail=$((fail | fail_before))
 done
+
+step "live migration (each QEMU to a second one of its kind)"
+echo "qemu-system-ppc64 $base ${config[migrate]}" | tr '\n' ' ' >"$work/logs/migrate.cmdline"
+fail_before=$fail
+fail=0
+for which in stock patched; do
+	q=$qemu_stock
+	[ $which = patched ] && q=$qemu_patched
+	migrate_run "$q" $which
+	log=$work/logs/migrate-$which
+	st=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["status"])' "$log.migrate.json" 2>/dev/null || echo none)
+	if [ "$st" != completed ]; then
+		echo "migrate/$which: the migration did not complete ($st):"; tail -n 5 "$log.migrate.json" "$log-src.console"; fail=1
+	fi
+	if ! grep -q "^WORKLOAD DONE" "$log-dst.console"; then
+		echo "migrate/$which: the destination did not finish the workload:"; tail -n 20 "$log-dst.console"; fail=1
+	fi
+	cat "$log-src.console" "$log-dst.console" | grep -o "CKSUM .*" >"$log.cksum" || true
+	cat "$log-src.trace.log" "$log-dst.trace.log" >"$log.trace.log"
+	if grep -q "ret=-" "$log.trace.log"; then
+		echo "migrate/$which: a hypercall failed:"; grep -m 5 "ret=-" "$log.trace.log"; fail=1
+	fi
+	# One guest, two processes: the two trace logs in a row replay as one.
+	if ! "$tcectl" replay --no-progress --json --qemu-cmdline "$work/logs/migrate.cmdline" "$log.trace.log" \
+		>"$log.replay.json"; then
+		echo "migrate/$which: the trace does not replay across the migration:"; head -n 40 "$log.replay.json"; fail=1
+	fi
+done
+lines=$(wc -l <"$work/logs/migrate-stock.cksum")
+if [ "$lines" -lt 4 ] || ! cmp -s "$work/logs/migrate-stock.cksum" "$work/logs/migrate-patched.cksum" ||
+	grep -q FAILED "$work/logs/migrate-stock.cksum"; then
+	echo "migrate: checksums differ or are missing:"; cat "$work/logs/migrate"-*.cksum; fail=1
+fi
+# The tables went in libtce's stream: passes saved on one side, the same loaded on the other.
+saved=$(grep -c "spapr_iommu_libtce_save " "$work/logs/migrate-patched-src.trace.log" || true)
+loaded=$(grep -c "spapr_iommu_libtce_load " "$work/logs/migrate-patched-dst.trace.log" || true)
+if [ "$saved" -lt 2 ] || [ "$saved" -ne "$loaded" ] ||
+	! grep -q "spapr_iommu_libtce_load .*final=1" "$work/logs/migrate-patched-dst.trace.log"; then
+	echo "migrate: libtce's stream: $saved passes saved, $loaded loaded, final pass loaded:" \
+		"$(grep -c "spapr_iommu_libtce_load .*final=1" "$work/logs/migrate-patched-dst.trace.log")"; fail=1
+fi
+stream_bytes=$(sed -n 's/.*spapr_iommu_libtce_save pass [0-9]*: \([0-9]*\) bytes.*/\1/p' \
+	"$work/logs/migrate-patched-src.trace.log" | awk '{ s += $1 } END { print s + 0 }')
+# QEMU's own format sends 8 bytes for each entry of each enabled table (its pre_save events).
+qemu_bytes=$(sed -n 's/.*spapr_iommu_pre_save liobn=[0-9a-f]* \([0-9a-f]*\) .*/\1/p' \
+	"$work/logs/migrate-stock-src.trace.log" | while read -r nb; do echo $((16#$nb * 8)); done |
+	awk '{ s += $1 } END { print s + 0 }')
+mig_field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "?"))' "$1" "$2" 2>/dev/null || echo "?"; }
+printf 'migrate   stock %s ms (downtime %s ms)  patched %s ms (downtime %s ms)  tables: libtce %s passes, %s bytes; QEMU %s bytes  checksums %s  traces replayed: %s lines checked\n' \
+	"$(mig_field "$work/logs/migrate-stock.migrate.json" total-time)" \
+	"$(mig_field "$work/logs/migrate-stock.migrate.json" downtime)" \
+	"$(mig_field "$work/logs/migrate-patched.migrate.json" total-time)" \
+	"$(mig_field "$work/logs/migrate-patched.migrate.json" downtime)" \
+	"$saved" "$stream_bytes" "$qemu_bytes" "$lines" \
+	"$(grep -ho '^      "checked":[0-9]*' "$work/logs/migrate"-*.replay.json | awk -F: '{ s += $2 } END { print s }')" |
+	tee -a "$summary"
+if [ $fail -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fail=$((fail | fail_before))
 
 if [ $perf -eq 1 ]; then
 	step "libtce's share of QEMU's CPU time (perf, DDW on)"
