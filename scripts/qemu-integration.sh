@@ -274,10 +274,17 @@ for name in ddw-on ddw-off two-phbs; do
 	echo "qemu-system-ppc64 $base ${config[$name]}" | tr '\n' ' ' >"$work/logs/$name.cmdline"
 	best_stock=""; best_patched=""
 	for i in $(seq 1 "$runs"); do
-		# Stock and patched side by side, one core each: whatever else loads the machine
-		# loads both, so their ratio holds on a busy machine.
-		boot "$qemu_stock" "$name" stock >"$work/logs/$name-stock.secs" &
-		boot "$qemu_patched" "$name" patched >"$work/logs/$name-patched.secs" &
+		# Stock and patched side by side, each pinned to a core of its own, the cores
+		# swapped from run to run: whatever else loads the machine loads both, so
+		# their ratio holds on a busy machine.
+		pin_stock=""; pin_patched=""
+		if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+			pin_stock="taskset -c $((i % 2))"; pin_patched="taskset -c $(((i + 1) % 2))"
+		fi
+		# shellcheck disable=SC2086
+		boot "$qemu_stock" "$name" stock $pin_stock >"$work/logs/$name-stock.secs" &
+		# shellcheck disable=SC2086
+		boot "$qemu_patched" "$name" patched $pin_patched >"$work/logs/$name-patched.secs" &
 		wait
 		for which in stock patched; do
 			secs=$(cat "$work/logs/$name-$which.secs")
