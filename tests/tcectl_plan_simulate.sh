@@ -99,6 +99,7 @@ run 0 simulate
 expect "map RAM (INDIRECT)"
 expect "device DMA (translate)"
 expect "map/unmap churn"
+expect "teardown                         2 calls   remove windows, unregister, detach"
 expect "ledger balanced"
 run 0 simulate --json --dma-accesses 1000 --churn 500
 expect '"balanced":true'

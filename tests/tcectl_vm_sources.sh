@@ -114,9 +114,14 @@ bad_xml "<domain type='kvm'><memory>1048576</memory><os><type arch='ppc64' machi
 bad_xml "<domain type='kvm'><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>" "this tool is for ppc64 pseries guests"
 bad_xml "<domain type='kvm'><memory unit='KiB'>99999999999999999999</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "<memory>: '99999999999999999999' is not a whole number of KiB (or it overflows)"
 bad_xml "<domain type='kvm'><memory unit='parsecs'>1</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "unit='parsecs' is not a libvirt unit"
+bad_xml "<domain type='kvm'><memory>1048576</memory><memoryBacking><hugepages><page size='3' unit='MiB'/></hugepages></memoryBacking><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "size is not a power of two"
 run 2 plan --domain "$TMP/none.xml"
 expect_err "none.xml: No such file or directory"
 run 2 plan --domain "$DATA/vms/one-phb-kvm.xml" --qemu-cmdline "$DATA/vms/one-phb-kvm.cmdline"
+expect_err "give one VM"
+run 2 plan "$DATA/vms/one-phb-kvm.json" --qemu-cmdline "$DATA/vms/one-phb-kvm.cmdline"
+expect_err "give one VM"
+run 2 plan "$DATA/vms/one-phb-kvm.json" --domain "$DATA/vms/one-phb-kvm.xml"
 expect_err "give one VM"
 
 finish tcectl-vm-sources

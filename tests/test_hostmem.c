@@ -316,7 +316,9 @@ static void test_sim_pin_check(void **state)
 	assert_int_equal(tce_hostmem_sim_map(hm, 1 * GiB, 2 * MiB, 16, 0), 0);
 	assert_int_equal(tce_hostmem_pin(hm, 1 * GiB, 2 * MiB, &pin), 0);
 	pinned_hpa = hpa_of(hm, 1 * GiB);
+	first = 0xdead;
 	assert_int_equal(tce_hostmem_pin_check(hm, pin, &first), 0);
+	assert_int_equal(first, 0xdead); /* nothing stale: left as it was */
 	/* Something new over the second half. */
 	assert_int_equal(tce_hostmem_sim_map(hm, 1 * GiB + 1 * MiB, 1 * MiB, 16, TCE_SIM_MAP_FIXED), 0);
 	assert_int_equal(tce_hostmem_pin_check(hm, pin, &first), 1);

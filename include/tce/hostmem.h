@@ -280,7 +280,8 @@ TCE_EXPORT int tce_hostmem_pin_translate(const struct tce_hostmem_pin *pin, uint
  * at the pinned addresses.
  * @hostmem: the hostmem the pin came from.
  * @pin: a pin.
- * @first_stale_ua: if not NULL, receives the first address that differs.
+ * @first_stale_ua: if not NULL, receives the first address that differs (left
+ *                  as it was when the pin is current).
  *
  * Return: 0 when current; 1 when stale (moved, unmapped or replaced);
  * a negative errno when it cannot be told (process: /proc/self/maps
