@@ -94,6 +94,26 @@ run 2 plan "$TMP/broken.json"
 expect_err "broken.json: line 2, column 1: the file ends before the JSON value does"
 run 2 plan "$TMP/missing.json"
 
+# Each VM flag's bad value: exit 2, naming the flag and the value.
+bad_flag() { # bad_flag MESSAGE ARGS...
+	msg=$1
+	shift
+	run 2 plan "$@"
+	expect_err "tcectl plan: $msg"
+}
+bad_flag "--groups: '5' is not 0..4" --groups 5
+bad_flag "--host-profile: 'bsd' is not linux or exact" --host-profile bsd
+bad_flag "--max-ram: '3Q' is not a size such as 32G" --max-ram 3Q
+bad_flag "--ram-page-size: '4K' is not 64K, 2M, 16M or 1G" --ram-page-size 4K
+bad_flag "--ram: '7Q' is not a size such as 16G" --ram 7Q
+bad_flag "--userview: 'both' is not mirror or extents" --userview both
+bad_flag "--phbs: '17' is not 1..16" --phbs 17
+bad_flag "--ddw-page-sizes: '4K,x' is not a list such as 4K,64K,16M" --ddw-page-sizes 4K,x
+bad_flag "--ddw-page-sizes: 8K is not a page size a PHB can offer" --ddw-page-sizes 8K
+bad_flag "more than one file given ('b.json')" a.json b.json
+bad_flag "give one VM: --qemu-cmdline or --domain, once" --domain x --domain y
+bad_flag "give one VM: --qemu-cmdline or --domain, once" --domain x --qemu-cmdline y
+
 # simulate: the default scenario end to end, balanced.
 run 0 simulate
 expect "map RAM (INDIRECT)"

@@ -91,6 +91,32 @@ bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,
 bad_cmdline 'qemu-system-ppc64 -M pseries -device vfio-pci,host=1:0:0.0,bus=nowhere.0' "bus=nowhere.0 is not a PCI bus"
 bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=2,id=p2' "PHB 1 is missing"
 bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,ddw=maybe' "ddw=maybe is not on or off"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m' "line 1: -m needs a value"
+bad_cmdline 'qemu-system-ppc64 -M pseries,accel=xen -m 2G' "-machine accel: accelerator 'xen' is not kvm or tcg"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -accel hax' "-accel: accelerator 'hax' is not kvm or tcg"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -device spapr-pci-host-bridge,index=1,pgsz=0x3' "pgsz=0x3 is not a mask of page sizes a PHB can offer (with 4K; e.g. 0x1211000)"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -device spapr-pci-host-bridge,index=1,dma_win_size=0' "-device spapr-pci-host-bridge: dma_win_size=0 must not be 0"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -device pc-dimm,memdev=nope' "-device pc-dimm: memdev=nope is not a -object given before it"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -device spapr-pci-host-bridge,index=1 -device spapr-pci-host-bridge,index=1' "index 1 is given twice"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -device spapr-pci-host-bridge,index=300' "index=300 is not 0..15"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -global spapr-pci-host-bridge' "-global spapr-pci-host-bridge: not DRIVER.PROPERTY=VALUE"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G,maxmem=8Q' "-m: maxmem='8Q' is not a size such as 8G"
+bad_cmdline 'qemu-system-ppc64 -M pseries,memory-backend=mb0 -m 2G' "-machine memory-backend=mb0: no -object with that id before it"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -numa node,memdev=mb9' "-numa memdev=mb9: no -object with that id before it"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-ram,size=2G' "-object memory-backend-ram: no id="
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-ram,id=m,size=2Q' "-object memory-backend-ram: size=2Q is not a size such as 4G"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-ram,id=m,size=2G,hugetlbsize=3M' "hugetlbsize=3M is not a page size"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -device vfio-pci,host=1:0:0.0 -device vfio-pci,host=1:0:0.1 -device vfio-pci,host=1:0:0.2 -device vfio-pci,host=1:0:0.3 -device vfio-pci,host=1:0:0.4' "more than 4 VFIO devices behind PHB 0"
+# hugetlb=on without a size: the host's default huge page, as memfd_create(MFD_HUGETLB) gives.
+printf '%s\n' 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-memfd,id=m,size=2G,hugetlb=on -machine memory-backend=m' >"$TMP/memfd.cmdline"
+huge_kib=$(sed -n 's/^Hugepagesize: *\([0-9]*\) kB$/\1/p' /proc/meminfo)
+if [ -n "$huge_kib" ]; then
+	run 0 plan --qemu-cmdline "$TMP/memfd.cmdline" --json
+	expect "\"ram_page_size\":$((huge_kib * 1024)),"
+else
+	run 2 plan --qemu-cmdline "$TMP/memfd.cmdline"
+	expect_err "give hugetlbsize="
+fi
 # Hostdevs without a guest address: a PHB per host device, shared by the functions of one device.
 hostdev() { printf "<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/><source><address domain='0x0001' bus='0x%s' slot='0x00' function='0x%s'/></source></hostdev>" "$1" "$2"; }
 printf "<domain type='kvm'><memory unit='KiB'>1048576</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os><devices>%s%s%s</devices></domain>\n" \

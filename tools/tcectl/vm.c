@@ -100,6 +100,20 @@ int vm_desc_check(const struct vm_desc *d, char *err, size_t size)
 	return 0;
 }
 
+unsigned vm_default_huge_page_shift(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long kib = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %lu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib && !(kib & (kib - 1)) ? 10 + (unsigned)__builtin_ctzl(kib) : 0;
+}
+
 unsigned vm_host_page_shift(const struct vm_desc *desc, unsigned guest_page_shift)
 {
 	unsigned cap = guest_page_shift < desc->ram_page_shift ? guest_page_shift : desc->ram_page_shift;

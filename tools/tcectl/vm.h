@@ -145,6 +145,13 @@ void vm_phb_config(const struct vm_desc *desc, unsigned p, struct tce_phb_config
 /* The host page QEMU picks for a guest window of @guest_page_shift. 0 when none fits. */
 unsigned vm_host_page_shift(const struct vm_desc *desc, unsigned guest_page_shift);
 
+/*
+ * This host's default huge page (Hugepagesize in /proc/meminfo) as a shift:
+ * what hugetlb=on and a libvirt <hugepages> without a size get. 0 when it
+ * cannot be read.
+ */
+unsigned vm_default_huge_page_shift(void);
+
 /* The page the guest picks for its DDW on PHB @p: the largest the PHB allows. */
 unsigned vm_guest_ddw_page_shift(const struct vm_desc *desc, unsigned p);
 

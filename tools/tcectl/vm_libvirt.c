@@ -123,20 +123,6 @@ static int number_attr(struct reader *r, const xmlNode *node, const char *name, 
 }
 
 /* The host's default huge page (hugepages without a size): /proc/meminfo. */
-static unsigned default_huge_page_shift(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	unsigned long kib = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Hugepagesize: %lu kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib && !(kib & (kib - 1)) ? 10 + (unsigned)__builtin_ctzl(kib) : 0;
-}
-
 static int memory_backing(struct reader *r, const xmlNode *mb)
 {
 	const xmlNode *huge = child(mb, "hugepages"), *page = child(huge, "page");
@@ -159,7 +145,7 @@ static int memory_backing(struct reader *r, const xmlNode *mb)
 			return fail(r, page, "size is not a power of two");
 		r->desc->ram_page_shift = (unsigned)__builtin_ctzll(bytes);
 	} else {
-		unsigned shift = default_huge_page_shift();
+		unsigned shift = vm_default_huge_page_shift();
 
 		if (!shift)
 			return fail(r, huge, "no <page size=...> and this host's default huge page is unknown");

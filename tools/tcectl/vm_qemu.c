@@ -301,7 +301,7 @@ static int object(struct reader *r, char *value)
 			return fail(r, "-object %s: hugetlbsize=%s is not a page size", type, v);
 		b.page_shift = (unsigned)__builtin_ctzll(page);
 	} else if ((v = prop_get(props, n, "hugetlb")) != NULL && parse_bool(v, &on) && on) {
-		b.page_shift = hugetlbfs_page_shift("/dev/hugepages");
+		b.page_shift = vm_default_huge_page_shift(); /* what MFD_HUGETLB gives */
 		if (!b.page_shift)
 			return fail(r, "-object %s,hugetlb=on: give hugetlbsize= (the default huge page "
 				    "of this host cannot be read)", type);
