@@ -117,6 +117,10 @@ else
 	run 2 plan --qemu-cmdline "$TMP/memfd.cmdline"
 	expect_err "give hugetlbsize="
 fi
+# Only a controller of type pci and model pci-root is a PHB (one without a type is not either).
+printf "<domain type='kvm'><memory unit='KiB'>1048576</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os><devices><controller type='usb' model='pci-root' index='1'/><controller model='pci-root' index='2'/><controller type='pci' model='pci-bridge' index='3'/></devices></domain>\n" >"$TMP/controllers.xml"
+run 0 plan --domain "$TMP/controllers.xml" --json
+expect '"phbs":1,'
 # Hostdevs without a guest address: a PHB per host device, shared by the functions of one device.
 hostdev() { printf "<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/><source><address domain='0x0001' bus='0x%s' slot='0x00' function='0x%s'/></source></hostdev>" "$1" "$2"; }
 printf "<domain type='kvm'><memory unit='KiB'>1048576</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os><devices>%s%s%s</devices></domain>\n" \

@@ -292,6 +292,16 @@ static void test_libvirt_too_low(void **state)
 	assert_true(vm_libvirt_memlock(&d) < l.total);
 }
 
+/* Each rule of vm_desc_check(): -EINVAL and a message naming the field. */
+static void expect_invalid(const struct vm_desc *d, const char *field)
+{
+	char err[256] = "";
+
+	assert_int_equal(vm_desc_check(d, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, field))
+		fail_msg("'%s' does not name %s", err, field);
+}
+
 static void test_bad_descriptions(void **state)
 {
 	struct vm_desc d;
@@ -300,27 +310,51 @@ static void test_bad_descriptions(void **state)
 	(void)state;
 	vm_desc_default(&d);
 	d.max_ram = d.ram;
+	assert_int_equal(vm_desc_check(&d, err, sizeof(err)), 0);
 	d.ram_page_shift = 13;
-	assert_int_not_equal(vm_desc_check(&d, err, sizeof(err)), 0);
-	assert_non_null(strstr(err, "ram_page_size"));
+	expect_invalid(&d, "ram_page_size");
+	vm_desc_default(&d);
+	d.max_ram = d.ram = 0;
+	expect_invalid(&d, "ram: must be a non-zero multiple");
+	vm_desc_default(&d);
+	d.ram += 4096;
+	d.max_ram = d.ram;
+	expect_invalid(&d, "ram: must be a non-zero multiple");
+	vm_desc_default(&d);
+	d.max_ram = d.ram = (UINT64_C(1) << 50) + (UINT64_C(1) << d.ram_page_shift);
+	expect_invalid(&d, "ram: must be at most 1 PiB");
 	vm_desc_default(&d);
 	d.max_ram = 8 * GiB;
-	assert_int_not_equal(vm_desc_check(&d, err, sizeof(err)), 0);
-	assert_non_null(strstr(err, "max_ram"));
+	expect_invalid(&d, "max_ram");
 	vm_desc_default(&d);
 	d.max_ram = d.ram;
 	d.nphbs = 17;
-	assert_int_not_equal(vm_desc_check(&d, err, sizeof(err)), 0);
-	assert_non_null(strstr(err, "phbs"));
+	expect_invalid(&d, "phbs");
+	d.nphbs = 0;
+	expect_invalid(&d, "phbs");
+	vm_desc_default(&d);
+	d.max_ram = d.ram;
+	d.groups[0] = 5;
+	expect_invalid(&d, "groups");
+	vm_desc_default(&d);
+	d.max_ram = d.ram;
+	d.ddw_pgsz = UINT64_C(1) << 16;
+	expect_invalid(&d, "ddw_page_sizes: must include 4K (PHB 0)");
+	vm_desc_default(&d);
+	d.max_ram = d.ram;
+	d.host_profile = (enum tce_profile)7;
+	expect_invalid(&d, "host_profile");
+	vm_desc_default(&d);
+	d.max_ram = d.ram;
+	d.host_pgsz = UINT64_C(1) << 16;
+	expect_invalid(&d, "host_page_sizes");
 	/* max_ram: a multiple of the RAM page size, and at most 1 PiB, each on its own. */
 	vm_desc_default(&d);
 	d.max_ram = d.ram + 4096;
-	assert_int_equal(vm_desc_check(&d, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "max_ram"));
+	expect_invalid(&d, "max_ram");
 	vm_desc_default(&d);
 	d.max_ram = (UINT64_C(1) << 50) + (UINT64_C(1) << d.ram_page_shift);
-	assert_int_equal(vm_desc_check(&d, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "max_ram"));
+	expect_invalid(&d, "max_ram");
 	vm_desc_default(&d);
 	d.max_ram = UINT64_C(1) << 50;
 	assert_int_equal(vm_desc_check(&d, err, sizeof(err)), 0);

@@ -102,7 +102,7 @@ const char *vm_page_list(uint64_t mask, char *buf, size_t size);
 /* Defaults: 16 GiB, 64 KiB pages, 2 PHBs with one group each, KVM, a DDW per PHB; max_ram 0 = ram. */
 void vm_desc_default(struct vm_desc *desc);
 
-/* Check a description; on error write a message naming the field into @err. */
+/* Check a description: 0, or -EINVAL with a message naming the field in @err. */
 int vm_desc_check(const struct vm_desc *desc, char *err, size_t err_size);
 
 /*
