@@ -94,6 +94,11 @@ run 2 plan "$TMP/broken.json"
 expect_err "broken.json: line 2, column 1: the file ends before the JSON value does"
 run 2 plan "$TMP/missing.json"
 
+# --no-ddw and --no-kvm reach the VM.
+run 0 plan --no-ddw --json
+if tr -d ' \n' <"$TMP/out" | grep -q '"guest_ddw":false'; then ok; else bad "--no-ddw: guest_ddw is not false"; fi
+run 0 plan --json
+if tr -d ' \n' <"$TMP/out" | grep -q '"guest_ddw":true'; then ok; else bad "guest_ddw is not true by default"; fi
 # Each VM flag's bad value: exit 2, naming the flag and the value.
 bad_flag() { # bad_flag MESSAGE ARGS...
 	msg=$1
