@@ -261,6 +261,17 @@ migrate_run() {
 	rm -rf "$sock"
 }
 
+# check_trace LABEL TRACE CMDLINE JSON: no hypercall in TRACE failed, and tcectl replays it
+# with its command line with zero mismatches (the report in JSON); sets fail=1 if not.
+check_trace() {
+	if grep -q "ret=-" "$2"; then
+		echo "$1: a hypercall failed:"; grep -m 5 "ret=-" "$2"; fail=1
+	fi
+	if ! "$tcectl" replay --no-progress --json --qemu-cmdline "$3" "$2" >"$4"; then
+		echo "$1: the trace does not replay:"; head -n 40 "$4"; fail=1
+	fi
+}
+
 step "boots"
 mkdir -p "$work/logs"
 fail=0
@@ -307,14 +318,8 @@ for name in ddw-on ddw-off two-phbs; do
 		echo "$name: checksums differ or are missing:"; cat "$work/logs/$name"-*.cksum.*; fail=1
 	fi
 	for which in stock patched; do
-		tl=$work/logs/$name-$which.trace.log
-		if grep -q "ret=-" "$tl"; then
-			echo "$name/$which: a hypercall failed:"; grep -m 5 "ret=-" "$tl"; fail=1
-		fi
-		if ! "$tcectl" replay --no-progress --json --qemu-cmdline "$work/logs/$name.cmdline" "$tl" \
-			>"$work/logs/$name-$which.replay.json"; then
-			echo "$name/$which: the trace does not replay:"; head -n 40 "$work/logs/$name-$which.replay.json"; fail=1
-		fi
+		check_trace "$name/$which" "$work/logs/$name-$which.trace.log" "$work/logs/$name.cmdline" \
+			"$work/logs/$name-$which.replay.json"
 	done
 	ratio=$(awk -v p="$best_patched" -v s="$best_stock" 'BEGIN { printf "%.3f", p / s }')
 	if awk -v r="$ratio" 'BEGIN { exit !(r > 1.10) }'; then
@@ -345,15 +350,9 @@ for which in stock patched; do
 		echo "migrate/$which: the destination did not finish the workload:"; tail -n 20 "$log-dst.console"; fail=1
 	fi
 	cat "$log-src.console" "$log-dst.console" | grep -o "CKSUM .*" >"$log.cksum" || true
-	cat "$log-src.trace.log" "$log-dst.trace.log" >"$log.trace.log"
-	if grep -q "ret=-" "$log.trace.log"; then
-		echo "migrate/$which: a hypercall failed:"; grep -m 5 "ret=-" "$log.trace.log"; fail=1
-	fi
 	# One guest, two processes: the two trace logs in a row replay as one.
-	if ! "$tcectl" replay --no-progress --json --qemu-cmdline "$work/logs/migrate.cmdline" "$log.trace.log" \
-		>"$log.replay.json"; then
-		echo "migrate/$which: the trace does not replay across the migration:"; head -n 40 "$log.replay.json"; fail=1
-	fi
+	cat "$log-src.trace.log" "$log-dst.trace.log" >"$log.trace.log"
+	check_trace "migrate/$which" "$log.trace.log" "$work/logs/migrate.cmdline" "$log.replay.json"
 done
 lines=$(wc -l <"$work/logs/migrate-stock.cksum")
 if [ "$lines" -lt 4 ] || ! cmp -s "$work/logs/migrate-stock.cksum" "$work/logs/migrate-patched.cksum" ||

@@ -122,7 +122,6 @@ static int number_attr(struct reader *r, const xmlNode *node, const char *name, 
 	return rc;
 }
 
-/* The host's default huge page (hugepages without a size): /proc/meminfo. */
 static int memory_backing(struct reader *r, const xmlNode *mb)
 {
 	const xmlNode *huge = child(mb, "hugepages"), *page = child(huge, "page");
