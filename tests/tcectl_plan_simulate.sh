@@ -37,10 +37,13 @@ if command -v script >/dev/null 2>&1; then
 else
 	bad "script(1) (util-linux) is missing: the progress bars cannot be tested"
 fi
-# max_ram defaults to ram in a JSON description too.
+# max_ram defaults to ram in a JSON description too; one given is kept.
 echo '{"ram": "32G"}' >"$TMP/ram.json"
 run 0 plan "$TMP/ram.json" --json
 expect '"max_ram":34359738368,'
+echo '{"ram": "8G", "max_ram": "48G"}' >"$TMP/ram.json"
+run 0 plan "$TMP/ram.json" --json
+expect '"max_ram":51539607552,'
 # The text output counts each PHB's groups, in the singular for one; one line per PHB, no more.
 run 0 plan
 expect "PHB 0: 1 VFIO group, "
@@ -109,6 +112,8 @@ bad_flag() { # bad_flag MESSAGE ARGS...
 bad_flag "--groups: '5' is not 0..4" --groups 5
 bad_flag "--host-profile: 'bsd' is not linux or exact" --host-profile bsd
 bad_flag "--max-ram: '3Q' is not a size such as 32G" --max-ram 3Q
+bad_flag "--max-ram: '0' is not a size such as 32G" --max-ram 0
+bad_flag "--ram: '0' is not a size such as 16G" --ram 0
 bad_flag "--ram-page-size: '4K' is not 64K, 2M, 16M or 1G" --ram-page-size 4K
 bad_flag "--ram: '7Q' is not a size such as 16G" --ram 7Q
 bad_flag "--userview: 'both' is not mirror or extents" --userview both
@@ -179,6 +184,13 @@ check_json '' 'empty: a JSON object'
 check_json '{"ram": 18446744073709551616}' 'a number too large for 64 bits'
 check_json '{"groups_per_phb": 1, "phbs": [{"groups": 2}]}' 'groups_per_phb: conflicts with the groups given per PHB'
 check_json '{"phbs": "two"}' 'phbs: must be a whole number 1..16'
+check_json '{"max_ram": "0"}' 'max_ram: must not be 0'
+# A RAM page size that is not a power of two is refused as read, naming the file
+# (not later as the power of two below it: 3M is not taken for 1M).
+check_json '{"ram_page_size": "3M"}' 'bad.json: ram_page_size: must be 64K, 2M, 16M or 1G'
+check_json '{"ram_page_size": "96K"}' 'bad.json: ram_page_size: must be 64K, 2M, 16M or 1G'
+check_json '{"ram_page_size": "0"}' 'bad.json: ram_page_size: must be 64K, 2M, 16M or 1G'
+check_json '{"ram": "8G", "max_ram": 0}' 'max_ram: must not be 0'
 check_json '{"phbs": 17}' 'phbs: 17 is out of range: must be 1..16'
 check_json '{"phbs": 0}' 'phbs: 0 is out of range: must be 1..16'
 check_json '{"ddw_page_sizes": ["12K"]}' 'ddw_page_sizes: every entry must be a power of two from 4K'

@@ -4,11 +4,14 @@
  * same lines from plain, xz and zstd files, with and without the decoding
  * thread (and a thread only for compressed data); a last line without its newline; lines longer than a chunk; and an
  * end or an error that stays: every call after 0 returns 0, every call after
- * -EILSEQ returns -EILSEQ.
+ * -EILSEQ returns -EILSEQ. And every allocation the reader makes failing in
+ * turn (the test links with --wrap for calloc, malloc and realloc): the open
+ * or a read fails with -ENOMEM, or every line is read, and nothing leaks.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +26,40 @@
 #include "line_reader.h"
 
 #define NLINES 20000
+
+/* ---- allocation failures: the nth allocation after arming fails (0: none) ---- */
+void *__real_calloc(size_t n, size_t size);
+void *__real_malloc(size_t size);
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+
+static unsigned alloc_countdown; /* allocations left before the one to fail; 0: disarmed */
+static unsigned alloc_failures;
+
+static bool fail_this_allocation(void)
+{
+	if (alloc_countdown == 0 || --alloc_countdown != 0)
+		return false;
+	alloc_failures++;
+	return true;
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return fail_this_allocation() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_malloc(size_t size)
+{
+	return fail_this_allocation() ? NULL : __real_malloc(size);
+}
+
+void *__wrap_realloc(void *ptr, size_t size)
+{
+	return fail_this_allocation() ? NULL : __real_realloc(ptr, size);
+}
 
 static char path[64];
 static char *text;
@@ -129,10 +166,78 @@ static void test_formats(void **state)
 	free(buf);
 }
 
+/*
+ * Open and read the file with its nth allocation failing, for n = 1, 2, ...
+ * until a run has no allocation left to fail: each failing run ends in
+ * -ENOMEM, from the open or from a read, and the run with none reads every
+ * line. ASan's leak check covers what the failed runs allocated.
+ */
+static void sweep_allocation_failures(bool no_thread)
+{
+	struct line_reader_opts opts = {.no_thread = no_thread};
+	unsigned nth, failed_open = 0, failed_read = 0;
+
+	for (nth = 1;; nth++) {
+		struct line_reader *r = NULL;
+		unsigned before = alloc_failures;
+		const char *line;
+		size_t len, lines = 0;
+		int rc;
+
+		alloc_countdown = nth;
+		rc = line_reader_open(path, &opts, &r);
+		if (rc == 0) {
+			while ((rc = line_reader_next(r, &line, &len)) == 1)
+				lines++;
+			line_reader_close(r);
+		}
+		alloc_countdown = 0;
+		if (alloc_failures == before) {
+			/* Nothing left to fail: the whole file was read. */
+			assert_int_equal(rc, 0);
+			assert_int_equal(lines, NLINES);
+			break;
+		}
+		assert_int_equal(rc, -ENOMEM);
+		if (r)
+			failed_read++;
+		else
+			failed_open++;
+		assert_true(nth < 100);
+	}
+	/*
+	 * The open allocates the reader, its source and one chunk (four when a
+	 * thread decompresses ahead); a read, the buffer of the one line that
+	 * crosses a chunk boundary.
+	 */
+	assert_int_equal(failed_open, no_thread ? 3 : 6);
+	assert_int_equal(failed_read, 1);
+}
+
+static void test_allocation_failures(void **state)
+{
+	size_t xz_len = 0, cap = text_len + (1u << 20);
+	uint8_t *buf = malloc(cap);
+
+	(void)state;
+	assert_non_null(buf);
+	write_file(text, text_len);
+	sweep_allocation_failures(true);
+	unlink(path);
+	assert_int_equal(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, text_len,
+						 buf, &xz_len, cap), LZMA_OK);
+	write_file(buf, xz_len);
+	sweep_allocation_failures(true);
+	sweep_allocation_failures(false);
+	unlink(path);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_allocation_failures),
 	};
 	int rc;
 

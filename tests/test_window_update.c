@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The window update entry points the accelerated hypercalls use
+ * (src/window_update.h) take the windows a guest table is attached to: one
+ * or two. Any other count is a caller's bug; both entry points refuse it
+ * with -EINVAL before touching a window, and the windows keep their entries
+ * and counts. An internal test: it links the static library.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+
+#include "tce/account.h"
+#include "tce/hostmem.h"
+#include "tce/prereg.h"
+#include "tce/window.h"
+#include "window_update.h"
+
+#define RAM_UA (UINT64_C(1) << 40)
+#define NWINDOWS 3
+
+struct fixture {
+	struct tce_hostmem *hm;
+	struct tce_account *account;
+	struct tce_prereg *prereg;
+	struct tce_window *windows[NWINDOWS];
+	uint64_t page_hpa; /* the host page behind RAM_UA */
+};
+
+/* Three v2 windows of 64 KiB pages over 16 MiB of registered memory, each mapping its page 0. */
+static void fixture_setup(struct fixture *f)
+{
+	struct tce_geometry_request req = {.page_shift = 16, .window_size = 256 * MiB, .levels = 1,
+					   .profile = TCE_PROFILE_LINUX};
+	struct tce_window_config cfg = {.v2 = true, .userview = TCE_USERVIEW_MIRROR};
+	unsigned i;
+
+	assert_int_equal(tce_hostmem_sim_create(16, &f->hm), 0);
+	assert_int_equal(tce_hostmem_sim_map(f->hm, RAM_UA, 16 * MiB, 16, 0), 0);
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &f->account), 0);
+	assert_int_equal(tce_prereg_create(f->hm, f->account, &f->prereg), 0);
+	assert_int_equal(tce_prereg_register(f->prereg, RAM_UA, 16 * MiB, NULL), 0);
+	assert_int_equal(tce_geometry_compute(&req, &cfg.geo), 0);
+	cfg.hostmem = f->hm;
+	cfg.account = f->account;
+	cfg.prereg = f->prereg;
+	for (i = 0; i < NWINDOWS; i++) {
+		assert_int_equal(tce_window_create(&cfg, &f->windows[i]), 0);
+		assert_int_equal(tce_window_map(f->windows[i], 0, 1, RAM_UA, TCE_PERM_READ), 0);
+	}
+	{
+		struct tce_translation x;
+
+		assert_int_equal(tce_window_translate(f->windows[0], 0, &x), 0);
+		f->page_hpa = x.page_hpa;
+	}
+}
+
+/* Every window still maps exactly its page 0, read-only, to the region's first host page. */
+static void assert_unchanged(struct fixture *f)
+{
+	unsigned i;
+
+	for (i = 0; i < NWINDOWS; i++) {
+		struct tce_translation x;
+
+		assert_int_equal(tce_window_mapped(f->windows[i]), 1);
+		assert_int_equal(tce_window_translate(f->windows[i], 0, &x), 0);
+		assert_int_equal(x.perm, TCE_PERM_READ);
+		assert_int_equal(x.page_hpa, f->page_hpa);
+		assert_int_equal(tce_window_translate(f->windows[i], 64 * KiB, &x), 0);
+		assert_int_equal(x.perm, 0);
+	}
+}
+
+static void fixture_teardown(struct fixture *f)
+{
+	unsigned i;
+
+	for (i = 0; i < NWINDOWS; i++)
+		tce_window_put(f->windows[i]);
+	assert_int_equal(tce_prereg_destroy(f->prereg), 0);
+	assert_true(tce_account_balanced(f->account));
+	tce_account_destroy(f->account);
+	tce_hostmem_destroy(f->hm);
+}
+
+/* 0 or 3 windows: -EINVAL from both entry points, nothing written. */
+static void test_window_counts_refused(void **state)
+{
+	static const unsigned bad_counts[] = {0, NWINDOWS};
+	struct fixture f;
+	unsigned i;
+
+	(void)state;
+	fixture_setup(&f);
+	for (i = 0; i < 2; i++) {
+		unsigned n = bad_counts[i];
+		struct tce_window_req req = {.ioba = 64 * KiB, .list_shift = 16, .count = 1,
+					     .kind = TCE_REQ_REPEAT, .ua = RAM_UA + 64 * KiB,
+					     .perm = TCE_PERM_READ | TCE_PERM_WRITE};
+
+		assert_int_equal(tce_window_update_one(f.windows, n, 64 * KiB, 16, RAM_UA + 64 * KiB,
+						       TCE_PERM_READ | TCE_PERM_WRITE), -EINVAL);
+		assert_unchanged(&f);
+		assert_int_equal(tce_window_update_one(f.windows, n, 0, 16, 0, 0), -EINVAL);
+		assert_unchanged(&f);
+		assert_int_equal(tce_window_update(f.windows, n, &req, false), -EINVAL);
+		assert_unchanged(&f);
+	}
+	/* The counts that are allowed do write: 2 windows map page 1, then 1 window clears it. */
+	assert_int_equal(tce_window_update_one(f.windows, 2, 64 * KiB, 16, RAM_UA + 64 * KiB,
+					       TCE_PERM_READ), 0);
+	assert_int_equal(tce_window_mapped(f.windows[0]), 2);
+	assert_int_equal(tce_window_mapped(f.windows[1]), 2);
+	assert_int_equal(tce_window_mapped(f.windows[2]), 1);
+	assert_int_equal(tce_window_update_one(f.windows, 1, 64 * KiB, 16, 0, 0), 0);
+	assert_int_equal(tce_window_mapped(f.windows[0]), 1);
+	assert_int_equal(tce_window_mapped(f.windows[1]), 2);
+	fixture_teardown(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_window_counts_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
