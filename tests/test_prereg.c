@@ -337,6 +337,17 @@ static void test_ua_to_hpa_per_page(void **state)
 	tce_region_info(region, &info);
 	assert_int_equal(info.max_page_shift, 20);
 	assert_int_equal(info.contiguous_page_shift, 16);
+	/*
+	 * The linux rules: a page larger than that shift is refused with the
+	 * kernel's -EFAULT even over the huge page; up to it, the page behind must
+	 * be as large (-EPERM over the 64 KiB pages).
+	 */
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 24, TCE_PROFILE_LINUX, &hpa), -EFAULT);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 21, TCE_PROFILE_LINUX, &hpa), -EFAULT);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB, 20, TCE_PROFILE_LINUX, &hpa), 0);
+	assert_int_equal(hpa, hpa_now(&f, 1 * GiB));
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB, 17, TCE_PROFILE_LINUX, &hpa), -EPERM);
+	assert_int_equal(tce_region_ua_to_hpa(region, 1 * GiB + 16 * MiB, 16, TCE_PROFILE_LINUX, &hpa), 0);
 	assert_int_equal(tce_prereg_unregister(f.prereg, 1 * GiB, 17 * MiB), 0);
 
 	/* Contiguous 64 KiB pages whose host run is not 16 MiB-aligned: a 16 MiB page is refused. */
