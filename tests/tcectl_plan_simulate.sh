@@ -102,6 +102,44 @@ run 0 plan --no-ddw --json
 if tr -d ' \n' <"$TMP/out" | grep -q '"guest_ddw":false'; then ok; else bad "--no-ddw: guest_ddw is not false"; fi
 run 0 plan --json
 if tr -d ' \n' <"$TMP/out" | grep -q '"guest_ddw":true'; then ok; else bad "guest_ddw is not true by default"; fi
+# Each VM flag's good value reaches the plan.
+jq_out() { # jq_out EXPR: a Python expression over the last JSON output, d
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/out" "$1"
+}
+expect_json() { # expect_json EXPR VALUE
+	got=$(jq_out "$1")
+	if [ "$got" = "$2" ]; then ok; else bad "$1 is $got, want $2"; fi
+}
+host_windows='[[w["page_shift"] for w in p["host_windows"]] for p in d["phbs"]]'
+run 0 plan --ram-page-size 16M --json
+expect_json 'd["vm"]["ram_page_size"]' 16777216
+expect_json "$host_windows" '[[12, 24], [12, 24]]'
+run 0 plan --groups 3 --json
+expect_json '[p["groups"] for p in d["phbs"]]' '[3, 3]'
+run 0 plan --groups 0 --json
+expect_json "$host_windows" '[[], []]'
+expect_json 'd["locked"]["host_tables"]' 0
+run 0 plan --host-page-sizes 4K --json
+expect_json "$host_windows" '[[12, 12], [12, 12]]'
+run 0 plan --host-page-sizes 4K,64K --json
+expect_json "$host_windows" '[[12, 16], [12, 16]]'
+# The host page of the DDW window is the largest the host offers within the RAM's page.
+run 0 plan --host-page-sizes 4K,16M --json
+expect_json "$host_windows" '[[12, 12], [12, 12]]'
+run 0 plan --host-page-sizes 4K,16M --ram-page-size 16M --json
+expect_json "$host_windows" '[[12, 24], [12, 24]]'
+run 2 plan --host-page-sizes 64K
+expect_err "host_page_sizes: must include 4K"
+run 2 plan --host-page-sizes 4K,3K
+expect_err "\-\-host-page-sizes: '4K,3K' is not a list such as 4K,64K,16M"
+run 0 plan --userview extents --json
+expect_json 'd["locked"]["host_userviews"]' 0
+run 0 plan --userview extents --userview mirror --json
+expect_json 'd["locked"]["host_userviews"]' 8388608
+# The guest's DDW window covers max RAM, and at least one of its pages (a 16G page over 1G of RAM).
+run 0 plan --ram 1G --ddw-page-sizes 4K,16G --json
+expect_json 'd["vm"]["ddw_window_size"]' 17179869184
+expect_json '[p["ddw_page_size"] for p in d["phbs"]]' '[17179869184, 17179869184]'
 # Each VM flag's bad value: exit 2, naming the flag and the value.
 bad_flag() { # bad_flag MESSAGE ARGS...
 	msg=$1

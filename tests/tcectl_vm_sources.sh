@@ -107,6 +107,64 @@ bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-ram,size=
 bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-ram,id=m,size=2Q' "-object memory-backend-ram: size=2Q is not a size such as 4G"
 bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-ram,id=m,size=2G,hugetlbsize=3M' "hugetlbsize=3M is not a page size"
 bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G -device vfio-pci,host=1:0:0.0 -device vfio-pci,host=1:0:0.1 -device vfio-pci,host=1:0:0.2 -device vfio-pci,host=1:0:0.3 -device vfio-pci,host=1:0:0.4' "more than 4 VFIO devices behind PHB 0"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m "\$G"' "-m: '\$G' is not a size"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 99999999999999999999' "-m: '99999999999999999999' is not a size"
+bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,speedy' "'speedy' is not a spapr-pci-host-bridge property"
+bad_cmdline 'qemu-system-ppc64 -M pseries,memory-backend=no,,pe' "-machine memory-backend=no,pe: no -object with that id before it"
+bad_cmdline 'qemu-system-ppc64 -M pseries -m 2G stray' "line 1: 'stray' is not an option"
+bad_cmdline '' "QEMU command line: empty"
+# The limits of the reader, one past each.
+bad_cmdline "qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1$(seq -s, 1 32 | sed 's/[0-9]*/id=x/g; s/^/,/')" \
+	"-device: more than 32 properties"
+bad_cmdline "qemu-system-ppc64 -M pseries $(seq 1 65 | sed 's/.*/-object memory-backend-ram,id=m&,size=1G/' | tr '\n' ' ')" \
+	"more than 64 memory backends"
+bad_cmdline "qemu-system-ppc64 -M pseries $(seq 1 256 | sed 's/.*/-device pci-bridge,id=br&/' | tr '\n' ' ')" \
+	"more than 256 buses"
+bad_cmdline "qemu-system-ppc64 -M pseries $(seq 1 2048 | sed 's/.*/-name v&/' | tr '\n' ' ')" \
+	"QEMU command line: more than 4096 words"
+# What each option makes of the VM: RAM, max RAM, RAM page size, KVM, and per PHB its DDW page
+# size, VFIO groups and host windows.
+vm_shape() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d["vm"]
+print(v["ram"], v["max_ram"], v["ram_page_size"], str(v["kvm"]).lower(),
+      ",".join("%d/%d/%d" % (p["ddw_page_size"], p["groups"], len(p["host_windows"])) for p in d["phbs"]))' "$TMP/out"
+}
+cmdline_shape() { # cmdline_shape TEXT SHAPE: the VM a command line describes
+	printf '%s\n' "$1" >"$TMP/shape.cmdline"
+	run 0 plan --qemu-cmdline "$TMP/shape.cmdline" --json
+	got=$(vm_shape)
+	if [ "$got" = "$2" ]; then ok; else bad "'$1' gives '$got', want '$2'"; fi
+}
+G=1073741824
+# Quotes, a backslash-newline, a bare number of MiB, maxmem.
+cmdline_shape 'qemu-system-ppc64 -M pseries -m "3G"' "$((3 * G)) $((3 * G)) 65536 false 16777216/0/0"
+cmdline_shape 'qemu-system-ppc64 -M pseries -m 5\
+G' "$((5 * G)) $((5 * G)) 65536 false 16777216/0/0"
+cmdline_shape 'qemu-system-ppc64 -M pseries -m 4096' "$((4 * G)) $((4 * G)) 65536 false 16777216/0/0"
+cmdline_shape 'qemu-system-ppc64 -M pseries -m 2G,maxmem=8G' "$((2 * G)) $((8 * G)) 65536 false 16777216/0/0"
+# RAM from NUMA backends (their sum, the page size of one on huge pages), from a DIMM, on a file.
+cmdline_shape 'qemu-system-ppc64 -M pseries -object memory-backend-ram,id=a,size=1G -object memory-backend-ram,id=b,size=2G,hugetlbsize=16M -numa node,memdev=a -numa node,memdev=b' \
+	"$((3 * G)) $((3 * G)) 16777216 false 16777216/0/0"
+cmdline_shape 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-ram,id=d,size=1G -device pc-dimm,memdev=d' \
+	"$((3 * G)) $((3 * G)) 65536 false 16777216/0/0"
+cmdline_shape 'qemu-system-ppc64 -M pseries -m 1G -object memory-backend-file,id=a,size=1G,mem-path=/tmp -machine pseries,memory-backend=a' \
+	"$G $G 65536 false 16777216/0/0"
+# The accelerator: the last one given.
+cmdline_shape 'qemu-system-ppc64 -M pseries -enable-kvm -machine pseries,accel=tcg' "536870912 536870912 65536 false 16777216/0/0"
+cmdline_shape 'qemu-system-ppc64 -M pseries -accel kvm' "536870912 536870912 65536 true 16777216/0/0"
+cmdline_shape 'qemu-system-ppc64 -M pseries --enable-kvm' "536870912 536870912 65536 true 16777216/0/0"
+# -global spapr-pci-host-bridge.X applies to every PHB (ddw=off: one host window); other drivers' are skipped.
+vfio2='-device spapr-pci-host-bridge,index=1,id=b1 -device vfio-pci,host=1:0:0.0 -device vfio-pci,host=2:0:0.0,bus=b1.0'
+cmdline_shape "qemu-system-ppc64 -M pseries $vfio2" "536870912 536870912 65536 false 16777216/1/2,16777216/1/2"
+cmdline_shape "qemu-system-ppc64 -M pseries $vfio2 -global spapr-pci-host-bridge.ddw=off" \
+	"536870912 536870912 65536 false 16777216/1/1,16777216/1/1"
+cmdline_shape "qemu-system-ppc64 -M pseries $vfio2 -global spapr-pci-host-bridge.pgsz=0x11000" \
+	"536870912 536870912 65536 false 65536/1/2,65536/1/2"
+cmdline_shape "qemu-system-ppc64 -M pseries $vfio2 -global virtio-blk-pci.pgsz=0x11000" \
+	"536870912 536870912 65536 false 16777216/1/2,16777216/1/2"
+# ",," is a comma inside a value: the PHB's id and its bus name.
+cmdline_shape 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,id=a,,b -device vfio-pci,host=2:0:0.0,bus=a,,b.0' \
+	"536870912 536870912 65536 false 16777216/0/0,16777216/1/2"
 # hugetlb=on without a size: the host's default huge page, as memfd_create(MFD_HUGETLB) gives.
 printf '%s\n' 'qemu-system-ppc64 -M pseries -m 2G -object memory-backend-memfd,id=m,size=2G,hugetlb=on -machine memory-backend=m' >"$TMP/memfd.cmdline"
 huge_kib=$(sed -n 's/^Hugepagesize: *\([0-9]*\) kB$/\1/p' /proc/meminfo)

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "json_file.h"
 #include "vm.h"
+#include "vm_qemu.h"
 
 #define P64K (UINT64_C(64) * KiB)
 
@@ -253,6 +254,70 @@ static void test_libvirt_formula(void **state)
 	assert_int_equal(vm_hpt_bytes(&d), 128 * MiB);
 	d.max_ram = 16 * MiB;
 	assert_int_equal(vm_hpt_bytes(&d), 256 * KiB);
+	/* At most the architected 2^46, reached only past the 1 PiB a description may hold. */
+	d.max_ram = UINT64_C(1) << 52;
+	assert_int_equal(vm_hpt_bytes(&d), UINT64_C(1) << 45);
+	d.max_ram = (UINT64_C(1) << 53) + 1;
+	assert_int_equal(vm_hpt_bytes(&d), UINT64_C(1) << 46);
+	d.max_ram = UINT64_C(1) << 62;
+	assert_int_equal(vm_hpt_bytes(&d), UINT64_C(1) << 46);
+}
+
+/* A PHB's properties from the command line reach its configuration; unset ones keep QEMU's defaults. */
+static void test_phb_config(void **state)
+{
+	struct tce_phb_config dflt, cfg;
+	struct vm_desc d;
+
+	(void)state;
+	vm_desc_default(&d);
+	d.nphbs = 2;
+	tce_phb_config_default(&dflt, 1);
+	vm_phb_config(&d, 1, &cfg);
+	assert_int_equal(cfg.dma_win_addr, dflt.dma_win_addr);
+	assert_int_equal(cfg.dma_win_size, dflt.dma_win_size);
+	assert_int_equal(cfg.dma64_win_addr, dflt.dma64_win_addr);
+	assert_true(cfg.ddw);
+	d.phb[1].dma_win_addr = 0; /* 0 is a start like any other */
+	d.phb[1].dma_win_size = 2 * GiB;
+	d.phb[1].dma64_win_addr = UINT64_C(1) << 58;
+	d.phb[1].ddw_off = true;
+	vm_phb_config(&d, 1, &cfg);
+	assert_int_equal(cfg.dma_win_addr, 0);
+	assert_int_equal(cfg.dma_win_size, 2 * GiB);
+	assert_int_equal(cfg.dma64_win_addr, UINT64_C(1) << 58);
+	assert_false(cfg.ddw);
+	d.phb[1].dma_win_addr = 256 * MiB;
+	vm_phb_config(&d, 1, &cfg);
+	assert_int_equal(cfg.dma_win_addr, 256 * MiB);
+	/* The same from a QEMU command line: -device for one PHB, -global for every PHB. */
+	{
+		static const char cmdline[] =
+			"qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,"
+			"dma_win_addr=0x10000000,dma_win_size=0x80000000,dma64_win_addr=0x400000000000000 "
+			"-global spapr-pci-host-bridge.ddw=off";
+		char err[256];
+
+		assert_int_equal(vm_from_qemu_cmdline(cmdline, strlen(cmdline), &d, NULL, NULL, err,
+						      sizeof(err)), 0);
+		assert_int_equal(d.nphbs, 2);
+		vm_phb_config(&d, 1, &cfg);
+		assert_int_equal(cfg.dma_win_addr, 256 * MiB);
+		assert_int_equal(cfg.dma_win_size, 2 * GiB);
+		assert_int_equal(cfg.dma64_win_addr, UINT64_C(1) << 58);
+		assert_false(cfg.ddw);
+		vm_phb_config(&d, 0, &cfg);
+		assert_int_equal(cfg.dma_win_size, dflt.dma_win_size);
+		assert_false(cfg.ddw);
+		d.phb[0].ddw_off = false;
+	}
+	/* The other PHB keeps the defaults. */
+	tce_phb_config_default(&dflt, 0);
+	vm_phb_config(&d, 0, &cfg);
+	assert_int_equal(cfg.dma_win_addr, dflt.dma_win_addr);
+	assert_int_equal(cfg.dma_win_size, dflt.dma_win_size);
+	assert_int_equal(cfg.dma64_win_addr, dflt.dma64_win_addr);
+	assert_true(cfg.ddw);
 }
 
 /* A shape libvirt under-counts: much RAM behind many PHBs, no hugepages, 1 GiB guest views. */
@@ -452,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_exact_host_profile),
 		cmocka_unit_test(test_libvirt_formula),
 		cmocka_unit_test(test_libvirt_too_low),
+		cmocka_unit_test(test_phb_config),
 		cmocka_unit_test(test_bad_descriptions),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_uint),

@@ -42,10 +42,6 @@ const char *vm_page_list(uint64_t mask, char *buf, size_t size)
 	unsigned shift;
 
 	buf[0] = '\0';
-	if (mask == ~UINT64_C(0)) {
-		snprintf(buf, size, "powers of two from 4K");
-		return buf;
-	}
 	for (shift = 12; shift < 64 && used < size; shift++) {
 		if (!(mask & (UINT64_C(1) << shift)))
 			continue;
