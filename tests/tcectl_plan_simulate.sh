@@ -223,6 +223,30 @@ check_json '{"ram": 18446744073709551616}' 'a number too large for 64 bits'
 check_json '{"groups_per_phb": 1, "phbs": [{"groups": 2}]}' 'groups_per_phb: conflicts with the groups given per PHB'
 check_json '{"phbs": "two"}' 'phbs: must be a whole number 1..16'
 check_json '{"max_ram": "0"}' 'max_ram: must not be 0'
+check_json '{"ram": -1}' 'ram: must not be negative'
+check_json '[{"ram": "1G"}]' '(top level): must be a JSON object'
+check_json '{"ddw_page_sizes": "4K"}' 'ddw_page_sizes: must be a list of page sizes such as \["4K", "64K"\]'
+check_json '{"ddw_page_sizes": []}' 'ddw_page_sizes: must be a list of page sizes'
+check_json '{"kvm": "yes"}' 'kvm: must be true or false'
+check_json '{"guest_ddw": 1}' 'guest_ddw: must be true or false'
+check_json '{"phbs": []}' 'phbs: must list 1..16 PHBs'
+check_json "{\"phbs\": [$(seq -s, 1 17 | sed 's/[0-9]*/{}/g')]}" 'phbs: must list 1..16 PHBs'
+check_json '{"phbs": [{}, 1]}' 'phbs: each PHB must be an object such as {"groups": 1}'
+check_json '{"phbs": [{"ddw_page_sizes": ["8K"]}]}' 'phbs\[\].ddw_page_sizes: "8K" is not a page size a PHB can offer'
+check_json '{"host_profile": "bsd"}' 'host_profile: must be "linux" or "exact"'
+check_json '{"host_profile": 1}' 'host_profile: must be "linux" or "exact"'
+check_json '{"userview": "both"}' 'userview: must be "mirror" or "extents"'
+check_json '{"userview": 1}' 'userview: must be "mirror" or "extents"'
+check_json '{"host_page_sizes": ["64K"]}' 'host_page_sizes: must include 4K'
+# Good values of the same fields reach the plan.
+echo '{"host_page_sizes": ["4K", "64K"], "kvm": true, "ram_page_size": "16M"}' >"$TMP/fields.json"
+run 0 plan "$TMP/fields.json" --json
+expect_json 'd["vm"]["guest_ddw"], d["vm"]["kvm"], d["vm"]["ram_page_size"]' '(True, True, 16777216)'
+expect_json "$host_windows" '[[12, 16], [12, 16]]'
+echo '{"guest_ddw": false, "kvm": false}' >"$TMP/fields.json"
+run 0 plan "$TMP/fields.json" --json
+expect_json 'd["vm"]["guest_ddw"], d["vm"]["kvm"]' '(False, False)'
+expect_json "$host_windows" '[[12], [12]]'
 # A RAM page size that is not a power of two is refused as read, naming the file
 # (not later as the power of two below it: 3M is not taken for 1M).
 check_json '{"ram_page_size": "3M"}' 'bad.json: ram_page_size: must be 64K, 2M, 16M or 1G'

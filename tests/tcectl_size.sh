@@ -72,6 +72,25 @@ expect_status 0 size --page-size 64K --window 64G --levels 2
 expect_text "$out" "0 leaf *128 *8388608"
 expect_text "$out" "charged         16908288 (16.12 MiB), = kernel get_table_size()"
 
+# The text's other lines: the exact profile's host page, auto levels, the mirror left out or put
+# back (the last of --no-mirror and --mirror wins), and the 2015 charge against the table.
+expect_status 0 size --profile exact --host-page-size 4K --page-size 4K --window 1G --levels 2 --no-mirror --mirror
+expect_text "$out" "TCE table, profile exact (host pages of 4 KiB, no kernel limits)"
+expect_text "$out" "mirror bytes    2101248 (2.00 MiB), same shape, userspace addresses"
+expect_text "$out" "charged         4202496 (4.01 MiB)$"
+expect_status 0 size --page-size 16M --window 1G --levels 2
+expect_text "$out" "2015 charge     65536 (64 KiB), one copy: UNDER-COUNTS the table by 64 KiB"
+expect_status 0 size --page-size 16M --window 1G --levels 1 --no-mirror
+expect_text "$out" "mirror bytes    0 (--no-mirror)"
+expect_text "$out" "charged         65536 (64 KiB)$"
+expect_text "$out" "2015 charge     65536 (64 KiB), one copy, equals the table"
+expect_status 0 size --page-size 4K --window 64G
+expect_text "$out" "levels          2 (auto: the fewest accepted; QEMU starts at 2)"
+expect_status 0 size --page-size 4K --window 1G
+expect_text "$out" "levels          1 (auto: the fewest accepted; QEMU starts at 1)"
+expect_status 0 size --page-size 4K --window 1G --no-mirror --mirror --json
+expect_field mirror true
+expect_field charged_bytes 4194304
 # Bad input: exit 2, the message names the option and the accepted range.
 expect_status 2 size --window 3G
 expect_text "$err" "\-\-window: '3G' is not a power of two"
@@ -87,6 +106,8 @@ expect_status 2 size --page-size 64K --window 4K
 expect_text "$err" "window size: must be at least one IOMMU page"
 expect_status 2 size --host-page-size 4K
 expect_text "$err" "only the exact profile"
+expect_status 2 size --profile exact --host-page-size 1M
+expect_text "$err" "\-\-host-page-size: '1M' is not 4K or 64K"
 expect_status 2 size --bogus
 expect_status 2 size extra
 expect_status 2 nosuchcommand

@@ -53,17 +53,12 @@ enum {
 	OPT_JSON,
 };
 
+/* The symbolic name of a negative errno ("EINVAL"), as the JSON and text outputs give it. */
 static const char *errno_name(int err)
 {
-	switch (err) {
-	case 0:
-		return NULL;
-	case -EINVAL:
-		return "EINVAL";
-	case -ENOMEM:
-		return "ENOMEM";
-	}
-	return "EUNKNOWN";
+	const char *name = strerrorname_np(-err);
+
+	return name ? name : "EUNKNOWN";
 }
 
 static int parse_page_size(const char *text, unsigned *page_shift)
