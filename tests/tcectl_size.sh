@@ -112,7 +112,11 @@ expect_status 2 size --bogus
 expect_status 2 size extra
 expect_status 2 nosuchcommand
 
-# Help for the tool and the command.
+# Help for the tool and the command; no command is a usage error; the version.
+expect_status 2
+expect_text "$err" "Usage: tcectl"
+expect_status 0 --version
+expect_text "$out" "^tcectl (libtce) [0-9][0-9.]*$"
 expect_status 0 --help
 expect_text "$out" "size"
 expect_status 0 size --help

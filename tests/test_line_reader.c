@@ -2,11 +2,13 @@
 /*
  * tcectl's line reader (tools/tcectl/line_reader.h), from its sources: the
  * same lines from plain, xz and zstd files, with and without the decoding
- * thread (and a thread only for compressed data); a last line without its newline; lines longer than a chunk; and an
- * end or an error that stays: every call after 0 returns 0, every call after
- * -EILSEQ returns -EILSEQ. And every allocation the reader makes failing in
- * turn (the test links with --wrap for calloc, malloc and realloc): the open
- * or a read fails with -ENOMEM, or every line is read, and nothing leaks.
+ * thread (and a thread only for compressed data); a last line without its
+ * newline; lines longer than a chunk; an end or an error that stays (every
+ * call after 0 returns 0, every call after -EILSEQ returns -EILSEQ); xz and
+ * zstd cut short or damaged in the middle (-EILSEQ); a file that cannot be
+ * read (-EIO). And every allocation the reader makes failing in turn (the
+ * test links with --wrap for calloc, malloc and realloc): the open or a read
+ * fails with -ENOMEM, or every line is read, and nothing leaks.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -97,8 +99,12 @@ static void write_file(const void *data, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* Read every line of the file and compare with the text; return what the reader ended with. */
-static int read_all(bool no_thread, size_t *lines_read)
+/*
+ * Read every line of the file and compare with the text (when @compare: a
+ * damaged stream may decode wrong bytes before its check fails); return what
+ * the reader ended with.
+ */
+static int read_lines(bool no_thread, bool compare, size_t *lines_read)
 {
 	struct line_reader_opts opts = {.no_thread = no_thread};
 	struct line_reader *r;
@@ -114,9 +120,13 @@ static int read_all(bool no_thread, size_t *lines_read)
 		const char *nl = memchr(text + at, '\n', text_len - at);
 		size_t want = nl ? (size_t)(nl - (text + at)) : text_len - at;
 
-		assert_int_equal(len, want);
-		assert_memory_equal(line, text + at, len);
+		if (compare) {
+			assert_int_equal(len, want);
+			assert_memory_equal(line, text + at, len);
+		}
 		at += want + 1;
+		if (at > text_len)
+			at = text_len;
 		(*lines_read)++;
 	}
 	/* The end, or the error, stays. */
@@ -124,6 +134,11 @@ static int read_all(bool no_thread, size_t *lines_read)
 	assert_int_equal(line_reader_next(r, &line, &len), rc);
 	line_reader_close(r);
 	return rc;
+}
+
+static int read_all(bool no_thread, size_t *lines_read)
+{
+	return read_lines(no_thread, true, lines_read);
 }
 
 static void test_formats(void **state)
@@ -155,6 +170,14 @@ static void test_formats(void **state)
 		assert_true(n < NLINES);
 	}
 	unlink(path);
+	/* Damaged in the middle: the lines before it, then -EILSEQ. */
+	buf[xz_len / 2] ^= 0x55;
+	write_file(buf, xz_len);
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(read_lines(t, false, &n), -EILSEQ);
+		assert_true(n < NLINES);
+	}
+	unlink(path);
 	zst_len = ZSTD_compress(buf, cap, text, text_len, 1);
 	assert_false(ZSTD_isError(zst_len));
 	write_file(buf, zst_len);
@@ -163,7 +186,33 @@ static void test_formats(void **state)
 		assert_int_equal(n, NLINES);
 	}
 	unlink(path);
+	/* zstd cut inside its frame, and damaged in the middle: -EILSEQ after the lines before. */
+	write_file(buf, zst_len - 40);
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(read_all(t, &n), -EILSEQ);
+		assert_true(n < NLINES);
+	}
+	unlink(path);
+	memset(buf + zst_len / 2, 0xff, 64);
+	write_file(buf, zst_len);
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(read_lines(t, false, &n), -EILSEQ);
+		assert_true(n < NLINES);
+	}
+	unlink(path);
 	free(buf);
+}
+
+/* A file that cannot be read (reading /proc/self/mem at address 0 fails): -EIO from the open. */
+static void test_read_error(void **state)
+{
+	struct line_reader *r = NULL;
+
+	(void)state;
+	assert_int_equal(line_reader_open("/proc/self/mem", NULL, &r), -EIO);
+	assert_null(r);
+	assert_int_equal(line_reader_open("/nonexistent/trace.log", NULL, &r), -ENOENT);
+	assert_int_equal(line_reader_open("/tmp", NULL, &r), -EISDIR);
 }
 
 /*
@@ -238,6 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_allocation_failures),
+		cmocka_unit_test(test_read_error),
 	};
 	int rc;
 

@@ -27,9 +27,7 @@ static int parse_u64(const char *text, int base, uint64_t *value, const char **e
 	v = strtoull(text, &stop, base);
 	if (errno == ERANGE)
 		return -ERANGE;
-	if (stop == text)
-		return -EINVAL;
-	*value = v;
+	*value = v; /* a leading digit: strtoull() read at least that */
 	*end = stop;
 	return 0;
 }
