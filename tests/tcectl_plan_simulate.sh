@@ -34,6 +34,9 @@ if command -v script >/dev/null 2>&1; then
 	for phase in "device DMA" "map/unmap churn"; do
 		if grep -aq "$phase *\[#*\] 100%" "$TMP/pty"; then ok; else bad "no full '$phase' bar on a terminal"; fi
 	done
+	# --no-progress: the same run without bars.
+	script -qec "'$TCECTL' simulate --no-progress" /dev/null </dev/null >"$TMP/pty" 2>&1
+	if grep -aq "ledger balanced" "$TMP/pty" && ! grep -aq '\[#' "$TMP/pty"; then ok; else bad "--no-progress: $(grep -ac '\[#' "$TMP/pty") bar lines"; fi
 else
 	bad "script(1) (util-linux) is missing: the progress bars cannot be tested"
 fi
@@ -162,6 +165,20 @@ bad_flag "more than one file given ('b.json')" a.json b.json
 bad_flag "give one VM: --qemu-cmdline or --domain, once" --domain x --domain y
 bad_flag "give one VM: --qemu-cmdline or --domain, once" --domain x --qemu-cmdline y
 
+# simulate --seed: the same seed, the same run; another seed, other DMA addresses.
+seed_faults() {
+	run 0 simulate --dma-accesses 2000 --churn 300 --seed "$1" --json
+	jq_out 'd["dma_faults"]'
+}
+f1=$(seed_faults 1)
+f1again=$(seed_faults 1)
+f2=$(seed_faults 2)
+if [ "$f1" = "$f1again" ] && [ "$f1" -gt 0 ]; then ok; else bad "--seed 1 gave $f1 then $f1again DMA faults"; fi
+if [ "$f1" != "$f2" ]; then ok; else bad "--seed 1 and --seed 2 both gave $f1 DMA faults"; fi
+run 2 simulate --seed 0
+expect_err "\-\-seed: '0' is not a positive integer"
+run 2 simulate --dma-accesses many
+expect_err "\-\-dma-accesses: 'many' is not 0..2^32"
 # simulate: the default scenario end to end, balanced.
 run 0 simulate
 expect "map RAM (INDIRECT)"

@@ -274,6 +274,11 @@ static void test_create_table_rules(void **state)
 	assert_int_equal(tce_guest_create_table(f.g, 0x5, 12, 0, 0), -EINVAL);
 	assert_int_equal(tce_guest_create_table(f.g, 0x5, 11, 0, 16), -EINVAL);
 	assert_int_equal(tce_guest_create_table(f.g, 0x5, 35, 0, 16), -EINVAL);
+	/* 16 GiB pages (shift 34) are the largest a table takes; 12 the smallest. */
+	assert_int_equal(tce_guest_create_table(f.g, 0x5, 34, 0, 16), 0);
+	assert_int_equal(tce_guest_remove_table(f.g, 0x5), 0);
+	assert_int_equal(tce_guest_create_table(f.g, 0x5, 12, 0, 16), 0);
+	assert_int_equal(tce_guest_remove_table(f.g, 0x5), 0);
 	assert_int_equal(tce_guest_create_table(f.g, 0x5, 12, UINT64_MAX >> 12, 2), -EINVAL);
 	/* A window ending exactly at 2^64 fits; its last page works. */
 	assert_int_equal(tce_guest_create_table(f.g, 0x5, 12, (UINT64_MAX >> 12) - 1, 2), 0);
