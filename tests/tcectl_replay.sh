@@ -78,6 +78,16 @@ run 1 replay --json "$TMP/bad.log"
 expect '"mismatches":1,'
 expect "\"line_no\":$putline,"
 expect '"ok":false'
+# Three changed: all counted; --max-mismatches 2 keeps the first two reported, the default 10 all.
+putlines=$(grep -n spapr_iommu_pci_put "$TMP/a30k.log" | sed -n '1p;3p;5p' | cut -d: -f1 | tr '\n' ' ')
+sed "$(for l in $putlines; do printf '%ss/ret=0/ret=-4/;' "$l"; done)" "$TMP/a30k.log" >"$TMP/bad3x.log"
+run 1 replay --max-mismatches 2 --json "$TMP/bad3x.log"
+expect '"mismatches":3,'
+reported=$(grep -o '"line_no":[0-9]*' "$TMP/out" | cut -d: -f2 | tr '\n' ' ')
+want=$(echo "$putlines" | cut -d' ' -f1-2)
+if [ "$reported" = "$want " ]; then ok; else bad "--max-mismatches 2 reported lines '$reported', want '$want '"; fi
+run 1 replay --json "$TMP/bad3x.log"
+if [ "$(grep -o '"line_no":[0-9]*' "$TMP/out" | wc -l)" -eq 3 ]; then ok; else bad "the default does not report all 3 mismatches"; fi
 # A failed STUFF cannot be rebuilt (its start is unknown): unverified, not a mismatch.
 sed '5s/ret=0/ret=-4/' "$TMP/a30k.log" >"$TMP/stuff.log"
 run 0 replay "$TMP/stuff.log"

@@ -203,6 +203,38 @@ bad_xml "<domain type='kvm'><memory>1048576</memory><os><type arch='x86_64' mach
 bad_xml "<domain type='kvm'><memory unit='KiB'>99999999999999999999</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "<memory>: '99999999999999999999' is not a whole number of KiB (or it overflows)"
 bad_xml "<domain type='kvm'><memory unit='parsecs'>1</memory><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "unit='parsecs' is not a libvirt unit"
 bad_xml "<domain type='kvm'><memory>1048576</memory><memoryBacking><hugepages><page size='3' unit='MiB'/></hugepages></memoryBacking><os><type arch='ppc64' machine='pseries'>hvm</type></os></domain>" "size is not a power of two"
+os="<os><type arch='ppc64' machine='pseries'>hvm</type></os>"
+bad_xml "<domain type='xen'><memory>1048576</memory>$os</domain>" "line 1: <domain>: type='xen' is not kvm or qemu"
+bad_xml "<domain><memory>1048576</memory>$os</domain>" "type='' is not kvm or qemu"
+bad_xml "<domain type='kvm'>$os</domain>" "<domain>: no <memory>"
+bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices><controller type='pci' model='pci-root' index='1'><target index='16'/></controller></devices></domain>" \
+	"index='16' is not a number 0..15"
+bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices><controller type='pci' model='pci-root' index='16'/></devices></domain>" \
+	"<controller>: more than 16 PHBs"
+bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source><address type='pci' domain='0' bus='5' slot='1' function='0'/></hostdev></devices></domain>" \
+	"<address>: bus 5 is not a pci-root controller (a PHB)"
+on_phb0() { printf "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='%s' slot='0' function='0'/></source><address type='pci' domain='0' bus='0' slot='%s' function='0'/></hostdev>" "$1" "$1"; }
+bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices>$(on_phb0 1)$(on_phb0 2)$(on_phb0 3)$(on_phb0 4)$(on_phb0 5)</devices></domain>" \
+	"<hostdev>: more than 4 VFIO groups behind PHB 0"
+bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices>$(for b in $(seq 1 16); do hostdev "$(printf %02x "$b")" 0; done)</devices></domain>" \
+	"<hostdev>: more than 16 PHBs"
+# Hostdevs without a source address: a PHB each (nothing says they share a device); one
+# with another driver is not VFIO.
+printf "<domain type='kvm'><memory unit='KiB'>1048576</memory>$os<devices>%s%s%s</devices></domain>\n" \
+	"<hostdev mode='subsystem' type='pci'/>" "<hostdev mode='subsystem' type='pci'><driver name='vfio'/></hostdev>" \
+	"<hostdev mode='subsystem' type='pci'><driver name='kvm'/></hostdev>" >"$TMP/nosource.xml"
+run 0 plan --domain "$TMP/nosource.xml" --json
+expect '"phbs":3,'
+if tr -d ' \n' <"$TMP/out" | grep -q '"index":1,"groups":1,.*"index":2,"groups":1,'; then ok; else bad "hostdevs without a source: not one group on each of PHBs 1 and 2"; fi
+# <hugepages/> without a page size: the host's default huge page (libvirt's rule).
+printf "<domain type='kvm'><memory unit='KiB'>1048576</memory><memoryBacking><hugepages/></memoryBacking>$os</domain>\n" >"$TMP/hugedefault.xml"
+if [ -n "$huge_kib" ]; then
+	run 0 plan --domain "$TMP/hugedefault.xml" --json
+	expect "\"ram_page_size\":$((huge_kib * 1024)),"
+else
+	run 2 plan --domain "$TMP/hugedefault.xml"
+	expect_err "this host's default huge page is unknown"
+fi
 run 2 plan --domain "$TMP/none.xml"
 expect_err "none.xml: No such file or directory"
 run 2 plan --domain "$DATA/vms/one-phb-kvm.xml" --qemu-cmdline "$DATA/vms/one-phb-kvm.cmdline"
