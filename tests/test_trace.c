@@ -145,18 +145,34 @@ static void test_alterations_are_caught(void **state)
 	static const struct {
 		size_t index;
 		const char *line;
+		const char *what; /* the start of the problem reported, when given */
 	} changes[] = {
-		{8, "101@1.000009:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x8edf003 ret=-4"},
-		{9, "100@1.000010:spapr_iommu_xlate liobn=0x80000000 0x1abc -> 0x8ede000 perm=3 mask=0xfff"},
-		{9, "100@1.000010:spapr_iommu_xlate liobn=0x80000000 0x1abc -> 0x8edf000 perm=1 mask=0xfff"},
-		{7, "100@1.000008:spapr_iommu_xlate liobn=0x80000001 0x20b1002 -> 0x2000000 perm=3 mask=0xfff"},
-		{10, "101@1.000011:spapr_iommu_pci_put liobn=0x80000000 ioba=0x40000000 tce=0x1003 ret=0"},
-		{11, "101@1.000012:spapr_iommu_pci_get liobn=0x80000000 ioba=0x1000 ret=0 tce=0x8edf001"},
-		{3, "101@1.000004:spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 2 windows available, max window size=0x80000000, mask=0x107"},
-		{5, "101@1.000006:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x0, liobn=0x80000001"},
-		{8, "101@1.000009:spapr_iommu_pci_put liobn=0x80000009 ioba=0x1000 tce=0x8edf003 ret=0"},
+		{8, "101@1.000009:spapr_iommu_pci_put liobn=0x80000000 ioba=0x1000 tce=0x8edf003 ret=-4", NULL},
+		{9, "100@1.000010:spapr_iommu_xlate liobn=0x80000000 0x1abc -> 0x8ede000 perm=3 mask=0xfff", NULL},
+		{9, "100@1.000010:spapr_iommu_xlate liobn=0x80000000 0x1abc -> 0x8edf000 perm=1 mask=0xfff", NULL},
+		{7, "100@1.000008:spapr_iommu_xlate liobn=0x80000001 0x20b1002 -> 0x2000000 perm=3 mask=0xfff", NULL},
+		{10, "101@1.000011:spapr_iommu_pci_put liobn=0x80000000 ioba=0x40000000 tce=0x1003 ret=0", NULL},
+		{11, "101@1.000012:spapr_iommu_pci_get liobn=0x80000000 ioba=0x1000 ret=0 tce=0x8edf001", NULL},
+		{3, "101@1.000004:spapr_iommu_ddw_query buid=0x800000020000000 addr=0x0, 2 windows available, max window size=0x80000000, mask=0x107", NULL},
+		{5, "101@1.000006:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000000, start addr=0x0, liobn=0x80000001", NULL},
+		{8, "101@1.000009:spapr_iommu_pci_put liobn=0x80000009 ioba=0x1000 tce=0x8edf003 ret=0", NULL},
 		/* A STUFF that succeeded on a window that does not exist (PHB 0 before its DDW). */
-		{2, "101@1.000003:spapr_iommu_pci_stuff liobn=0x80000001 ioba=0x200000 tcevalue=0x0 npages=512 ret=0"},
+		{2, "101@1.000003:spapr_iommu_pci_stuff liobn=0x80000001 ioba=0x200000 tcevalue=0x0 npages=512 ret=0", NULL},
+		/* Lines naming what the replay does not have, or values no guest could pass. */
+		{6, "101@1.000007:spapr_iommu_pci_indirect liobn=0x80000009 ioba=0x800000000000000 tcelist=0x2420000 iobaN=0x7f tceN=0x7f000003 ret=0",
+		 "no table for liobn 0x80000009"},
+		{6, "101@1.000007:spapr_iommu_pci_indirect liobn=0x80000001 ioba=0x800000000000000 tcelist=0x2420000 iobaN=0x200 tceN=0x7f000003 ret=0",
+		 "iobaN=512 means more than 512 entries"},
+		{7, "100@1.000008:spapr_iommu_xlate liobn=0x80000009 0x20b1002 -> 0x2000000 perm=3 mask=0xffffff",
+		 "no table for liobn 0x80000009"},
+		{9, "100@1.000010:spapr_iommu_xlate liobn=0x80000000 0x7fff0000 -> 0x8edf000 perm=3 mask=0xfff",
+		 "translate failed: "},
+		{3, "101@1.000004:spapr_iommu_ddw_query buid=0x800000021000000 addr=0x0, 1 windows available, max window size=0x80000000, mask=0x107",
+		 "no PHB for buid 0x800000021000000"},
+		{5, "101@1.000006:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000001, requested=0x80000000, start addr=0x800000000000000, liobn=0x80000001",
+		 "page or window size not a power of two"},
+		{5, "101@1.000006:spapr_iommu_ddw_create buid=0x800000020000000 addr=0x0, page size=0x1000000, requested=0x80000001, start addr=0x800000000000000, liobn=0x80000001",
+		 "page or window size not a power of two"},
 	};
 	const char *lines[sizeof(session) / sizeof(session[0])];
 	size_t c;
@@ -175,6 +191,8 @@ static void test_alterations_are_caught(void **state)
 		assert_true(tce_replay_problems(r, &problems) >= 1);
 		assert_int_equal(problems[0].line_no, changes[c].index + 1);
 		assert_non_null(strstr(problems[0].line, changes[c].line + 14));
+		if (changes[c].what && strncmp(problems[0].what, changes[c].what, strlen(changes[c].what)) != 0)
+			fail_msg("change %zu: '%s', want '%s...'", c, problems[0].what, changes[c].what);
 		tce_replay_destroy(r);
 	}
 }
