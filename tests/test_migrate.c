@@ -612,6 +612,41 @@ static void test_refuses_inconsistent_records(void **state)
 	assert_int_equal(load_into(dest, edit, len), -EINVAL);
 	assert_same_guest(dest, pristine);
 
+	/* PHB 0's record twice, or a TABLE record twice (a copy added before END): refused, not applied twice. */
+	for (t = 3; t <= 4; t++) {
+		size_t at0 = find_record(stream, len, t, 0), rlen = test_le32(stream + at0 - 4), len2;
+		uint8_t *twice;
+
+		assert_true(at0 > 0);
+		twice = with_record(stream, len, t, rlen, &len2);
+		memcpy(twice + len - 8, stream + at0, rlen);
+		restamp(twice, len2, 0);
+		assert_int_equal(load_into(dest, twice, len2), -EINVAL);
+		assert_same_guest(dest, pristine);
+		test_free(twice);
+	}
+	/* RUNS for a table the stream does not have, or a run past its table, or of 0 entries. */
+	at = find_record(stream, len, 5, 0);
+	assert_true(at > 0);
+	memcpy(edit, stream, len);
+	wr64(edit + at, 0x4242);
+	restamp(edit, len, 0);
+	assert_int_equal(load_into(dest, edit, len), -EINVAL);
+	memcpy(edit, stream, len);
+	wr64(edit + at + 8, UINT64_C(1) << 40); /* the first run's index */
+	restamp(edit, len, 0);
+	assert_int_equal(load_into(dest, edit, len), -EINVAL);
+	memcpy(edit, stream, len);
+	wr64(edit + at + 16, 0); /* the first run's count */
+	restamp(edit, len, 0);
+	assert_int_equal(load_into(dest, edit, len), -EINVAL);
+	memcpy(edit, stream, len);
+	wr64(edit + at + 16, UINT64_C(1) << 40);
+	restamp(edit, len, 0);
+	assert_int_equal(load_into(dest, edit, len), -EINVAL);
+	assert_same_guest(dest, pristine);
+	assert_int_equal(tce_account_locked(dest->account, TCE_TAG_COUNT), locked);
+
 	/* A window to enable whose LIOBN is a table of the destination's own. */
 	assert_int_equal(tce_guest_create_table(dest->g, tce_liobn_pci(0, 1), 12, 0, 16), 0);
 	assert_int_equal(load_into(dest, stream, len), -EINVAL);
