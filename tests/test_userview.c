@@ -167,6 +167,42 @@ static void test_extents_split_and_merge(void **state)
 	userview_done(uv, account);
 }
 
+/* A range set just before a run, continuing into it, joins it from the front. */
+static void test_extents_join_from_the_front(void **state)
+{
+	struct tce_geometry geo = geometry(16, 64 * GiB, 2);
+	struct tce_account *account;
+	struct tce_userview *uv;
+	uint64_t ua;
+
+	(void)state;
+	uv = userview_of(TCE_USERVIEW_EXTENTS, &geo, &account);
+	assert_int_equal(tce_userview_set_range(uv, 1000, 1000, 1 * GiB + 1000 * 64 * KiB), 0);
+	assert_int_equal(tce_userview_set_range(uv, 5000, 10, 8 * GiB), 0);
+	assert_int_equal(tce_userview_runs(uv), 2);
+	assert_int_equal(tce_userview_set_range(uv, 990, 10, 1 * GiB + 990 * 64 * KiB), 0);
+	assert_int_equal(tce_userview_runs(uv), 2);
+	assert_int_equal(tce_userview_get(uv, 990, &ua), 0);
+	assert_int_equal(ua, 1 * GiB + 990 * 64 * KiB);
+	assert_int_equal(tce_userview_get(uv, 1999, &ua), 0);
+	assert_int_equal(ua, 1 * GiB + 1999 * 64 * KiB);
+	assert_int_equal(tce_userview_get(uv, 989, &ua), 0);
+	assert_int_equal(ua, 0);
+	/* Before it but with other addresses: a run of its own. */
+	assert_int_equal(tce_userview_set_range(uv, 980, 10, 4 * GiB), 0);
+	assert_int_equal(tce_userview_runs(uv), 3);
+	assert_int_equal(tce_userview_get(uv, 989, &ua), 0);
+	assert_int_equal(ua, 4 * GiB + 9 * 64 * KiB);
+	assert_int_equal(tce_userview_get(uv, 990, &ua), 0);
+	assert_int_equal(ua, 1 * GiB + 990 * 64 * KiB);
+	/* And the second run joined from the front too, the first left alone. */
+	assert_int_equal(tce_userview_set_range(uv, 4999, 1, 8 * GiB - 64 * KiB), 0);
+	assert_int_equal(tce_userview_runs(uv), 3);
+	assert_int_equal(tce_userview_get(uv, 5009, &ua), 0);
+	assert_int_equal(ua, 8 * GiB + 9 * 64 * KiB);
+	userview_done(uv, account);
+}
+
 /* Regression (UBSan): clearing an extents view that never held a run touched a NULL array. */
 /* Runs that merge as gaps fill give their storage and its charge back at compaction. */
 /*
@@ -371,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_mirror_matches_array),
 		cmocka_unit_test(test_extents_match_array),
 		cmocka_unit_test(test_extents_split_and_merge),
+		cmocka_unit_test(test_extents_join_from_the_front),
 		cmocka_unit_test(test_extents_split_when_full),
 		cmocka_unit_test(test_extents_compact),
 		cmocka_unit_test(test_clear_empty_extents),
