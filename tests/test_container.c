@@ -685,6 +685,20 @@ static void test_v1_map_page_size_rules(void **state)
 			assert_int_equal(tce_window_map_list(w, 1 * GiB - 64 * KiB, 16, 2, two), -EINVAL);
 			assert_int_equal(tce_window_mapped(w), 0);
 		}
+		if (profile == TCE_PROFILE_EXACT) {
+			/* The second page is not mapped: the first page's pin is given back. */
+			const struct tce_window_page two[2] = {{RAM_UA, TCE_PERM_READ},
+								{RAM_UA + 4 * MiB, TCE_PERM_READ}};
+
+			assert_int_equal(tce_window_map_list(w, 0, 16, 2, two), -EFAULT);
+			assert_int_equal(tce_window_mapped(w), 0);
+			assert_int_equal(tce_hostmem_pinned_bytes(cfg.hostmem), 0);
+			/* A check pins what a map would and gives it all back. */
+			assert_int_equal(tce_window_check_list(w, 0, 16, 1, two), 0);
+			assert_int_equal(tce_window_check_list(w, 0, 16, 2, two), -EFAULT);
+			assert_int_equal(tce_window_mapped(w), 0);
+			assert_int_equal(tce_hostmem_pinned_bytes(cfg.hostmem), 0);
+		}
 		assert_int_equal(tce_window_map(w, 64 * KiB, 1, RAM_UA, TCE_PERM_READ),
 				 profile == TCE_PROFILE_LINUX ? -EPERM : 0);
 		assert_int_equal(tce_window_mapped(w), profile == TCE_PROFILE_LINUX ? 0 : 1);
