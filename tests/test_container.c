@@ -713,6 +713,38 @@ static void test_v1_map_page_size_rules(void **state)
 }
 
 /*
+ * The functions behind the ioctls, called directly: each refuses what its
+ * ioctl refuses before reaching it (the v2-only calls on v1, GET_INFO without
+ * a group or with a short argsz), with the errno its comment gives.
+ */
+static void test_direct_calls(void **state)
+{
+	struct vfio_iommu_spapr_tce_info info;
+	struct fx f;
+	uint64_t start = 0;
+
+	(void)state;
+	fx_setup(&f, VFIO_SPAPR_TCE_IOMMU, TCE_ACCOUNT_UNLIMITED, false);
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	assert_int_equal(tce_container_get_info(f.c, &info), -ENXIO);
+	assert_int_equal(tce_container_register(f.c, RAM_UA, 64 * KiB), -ENOTTY);
+	assert_int_equal(tce_container_unregister(f.c, RAM_UA, 64 * KiB), -ENOTTY);
+	assert_int_equal(tce_container_create_window(f.c, 16, 1 * GiB, 1, &start), -ENOTTY);
+	assert_int_equal(start, 0);
+	assert_int_equal(tce_container_remove_window(f.c, 0), -ENOTTY);
+	assert_int_equal(tce_container_attach(f.c, f.group), 0);
+	info.argsz = offsetof(struct vfio_iommu_spapr_tce_info, dma32_window_size) +
+		     sizeof(info.dma32_window_size) - 1;
+	assert_int_equal(tce_container_get_info(f.c, &info), -EINVAL);
+	assert_int_equal(info.dma32_window_size, 0);
+	info.argsz++;
+	assert_int_equal(tce_container_get_info(f.c, &info), 0);
+	assert_int_equal(info.dma32_window_size, 2 * GiB); /* the IODA2 PE's 32-bit window */
+	fx_teardown(&f);
+}
+
+/*
  * Buffers shorter than the struct the kernel would copy: -EFAULT, nothing read
  * past the buffer (each lives in a heap block of exactly its length, so ASan
  * would see an over-read) and nothing changed.
@@ -981,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_map_page_size_rules),
 		cmocka_unit_test(test_v1_map_page_size_rules),
 		cmocka_unit_test(test_extents_window_compacts),
+		cmocka_unit_test(test_direct_calls),
 		cmocka_unit_test(test_ioctl_short_buffers),
 		cmocka_unit_test(test_map_allocation_failures),
 		cmocka_unit_test(test_attach_detach),
