@@ -310,6 +310,13 @@ static void test_create_table_rules(void **state)
 	/* Over the limit: refused whole, nothing charged. */
 	assert_int_equal(tce_account_create(64 * KiB, &small), 0);
 	cfg = (struct tce_guest_config){TCE_HCALL_KVM, small, NULL, NULL};
+	/* A profile that does not exist, or no account: -EINVAL. Destroying no guest is nothing. */
+	cfg.profile = (enum tce_hcall_profile)99;
+	assert_int_equal(tce_guest_create(&cfg, &g2), -EINVAL);
+	cfg = (struct tce_guest_config){TCE_HCALL_KVM, NULL, NULL, NULL};
+	assert_int_equal(tce_guest_create(&cfg, &g2), -EINVAL);
+	tce_guest_destroy(NULL);
+	cfg = (struct tce_guest_config){TCE_HCALL_KVM, small, NULL, NULL};
 	tce_fault_fail_nth(1); /* no memory for the guest itself: -ENOMEM */
 	assert_int_equal(tce_guest_create(&cfg, &g2), -ENOMEM);
 	tce_fault_fail_nth(0);
@@ -376,6 +383,11 @@ static void test_translate_and_notify(void **state)
 	assert_int_equal(tce_guest_add_memslot(f.g, 4 * GiB, 0, 0x1000000), -EINVAL);
 	assert_int_equal(tce_guest_add_memslot(f.g, 4 * GiB + 1, 4096, 0x1000000), -EINVAL);
 	assert_int_equal(tce_guest_add_memslot(f.g, 4 * GiB, 4096, 0x1000000), 0);
+	/* Overlapping the slot after it (not the one before): refused, the slots as they were. */
+	assert_int_equal(tce_guest_add_memslot(f.g, 4 * GiB - 4096, 8192, 0x2000000), -EINVAL);
+	assert_int_equal(tce_guest_gpa_to_ua(f.g, 4 * GiB - 4096, &ua), -EFAULT);
+	assert_int_equal(tce_guest_gpa_to_ua(f.g, 4 * GiB, &ua), 0);
+	assert_int_equal(ua, 0x1000000);
 	/* Reset zeroes the table. */
 	assert_int_equal(tce_guest_reset_table(f.g, LIOBN), 0);
 	assert_int_equal(valid(&f), 0);
