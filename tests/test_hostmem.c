@@ -49,6 +49,7 @@ static void test_sim_map_query_unmap(void **state)
 
 	(void)state;
 	assert_int_equal(tce_hostmem_page_shift(hm), 16);
+	assert_string_equal(tce_hostmem_backend_name(hm), "sim");
 	assert_int_equal(tce_hostmem_sim_map(hm, 1 * GiB, 4 * MiB, 16, 0), 0);
 	base = hpa_of(hm, 1 * GiB);
 	/* Contiguous: the host address advances with the user address. */
@@ -375,6 +376,7 @@ static void process_round_trip(int fd, uint64_t size, unsigned expect_granule)
 	mine = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)size);
 	assert_true(mine != MAP_FAILED);
 	assert_int_equal(tce_hostmem_process_create(&hm), 0);
+	assert_string_equal(tce_hostmem_backend_name(hm), "process");
 	assert_int_equal(tce_hostmem_process_add_fd(hm, (uintptr_t)mine, size, fd, size), 0);
 	assert_int_equal(tce_hostmem_process_add_fd(hm, (uintptr_t)mine, size, fd, size), -EEXIST);
 	assert_int_equal(tce_hostmem_pin(hm, (uintptr_t)mine + size, size, &pin), -EFAULT);
@@ -389,6 +391,12 @@ static void process_round_trip(int fd, uint64_t size, unsigned expect_granule)
 	assert_int_equal(tce_hostmem_pin_granule_shift(pin), expect_granule);
 	assert_int_equal(tce_hostmem_pinned_bytes(hm), size);
 	assert_int_equal(tce_hostmem_pin_check(hm, pin, &first), 0);
+	/* Split in two mappings of the same file (other protections): still the pinned memory. */
+	if ((size / 2) % (UINT64_C(1) << expect_granule) == 0) {
+		assert_int_equal(mprotect(mine + size / 2, (size_t)size / 2, PROT_READ), 0);
+		assert_int_equal(tce_hostmem_pin_check(hm, pin, &first), 0);
+		assert_int_equal(mprotect(mine + size / 2, (size_t)size / 2, PROT_READ | PROT_WRITE), 0);
+	}
 
 	/* The host address is the library's own mapping of the same memory. */
 	assert_int_equal(tce_hostmem_pin_translate(pin, (uintptr_t)mine + 8192, 4096, &hpa, &backing),
