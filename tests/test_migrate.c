@@ -889,6 +889,8 @@ static void test_pass_order_and_arguments(void **state)
 	assert_int_equal(tce_migration_save(in, false, &p2, &l2), -EINVAL); /* nor a destination save */
 	assert_null(p2);
 	p0 = save_pass(out, false, &l0);
+	assert_int_equal(tce_migration_load(out, p0, l0), -EINVAL); /* not even a good stream */
+	assert_int_equal(tce_migration_load(NULL, p0, l0), -EINVAL);
 	assert_int_equal(tce_h_put_tce(src->g, 0x1000, 0x9000, 0x9000 | 1), 0);
 	p1 = save_pass(out, true, &l1);
 	assert_int_equal(tce_migration_save(out, true, &p2, &l2), -EINVAL); /* after the final pass */
