@@ -165,6 +165,19 @@ bad_flag "more than one file given ('b.json')" a.json b.json
 bad_flag "give one VM: --qemu-cmdline or --domain, once" --domain x --domain y
 bad_flag "give one VM: --qemu-cmdline or --domain, once" --domain x --qemu-cmdline y
 
+# A VM the platform cannot build (1 PiB of RAM behind 4K DDW pages: no window that large):
+# exit 3 with the failing call, in text and JSON; simulate stops at the phase that failed.
+run 3 plan --ram 1P --ddw-page-sizes 4K
+expect_err "tcectl plan: PHB 0: ibm,create-pe-dma-window returned -3"
+run 3 plan --ram 1P --ddw-page-sizes 4K --json
+expect_json 'd["ok"], d["error"]' '(False, '"'"'PHB 0: ibm,create-pe-dma-window returned -3'"'"')'
+run 3 simulate --ram 1P --ddw-page-sizes 4K
+expect_err "tcectl simulate: FAILED: PHB 0: ibm,create-pe-dma-window returned -3"
+run 3 simulate --ram 1P --ddw-page-sizes 4K --json
+expect_json 'd["ok"], [p["name"] for p in d["phases"]][-1]' "(False, 'default windows')"
+# Without DDW, the text says so.
+run 0 plan --no-ddw
+expect "guest: no DDW (the default window only)"
 # simulate --seed: the same seed, the same run; another seed, other DMA addresses.
 seed_faults() {
 	run 0 simulate --dma-accesses 2000 --churn 300 --seed "$1" --json
