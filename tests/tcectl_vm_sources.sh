@@ -122,6 +122,18 @@ bad_cmdline "qemu-system-ppc64 -M pseries $(seq 1 256 | sed 's/.*/-device pci-br
 	"more than 256 buses"
 bad_cmdline "qemu-system-ppc64 -M pseries $(seq 1 2048 | sed 's/.*/-name v&/' | tr '\n' ' ')" \
 	"QEMU command line: more than 4096 words"
+bad_cmdline 'qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,dma_win_addr=xyz' "-device spapr-pci-host-bridge: dma_win_addr=xyz is not a number"
+bad_cmdline 'qemu-system-ppc64 -M pseries -global spapr-pci-host-bridge.speed=1' "-global spapr-pci-host-bridge: 'speed' is not a spapr-pci-host-bridge property"
+props33=$(seq -s, 1 33 | sed 's/[0-9]*/k=v/g')
+for opt in -object -m -machine -numa; do
+	bad_cmdline "qemu-system-ppc64 -M pseries $opt $props33" "$opt: more than 32 properties"
+done
+# --verbose names what it skipped: other objects, devices, globals and flags.
+printf '%s\n' 'qemu-system-ppc64 -M pseries -m 2G -object iothread,id=io0 -device virtio-rng-pci -global virtio-blk-pci.x=1 -nographic' |
+	"$TCECTL" plan --qemu-cmdline - --verbose >"$TMP/out" 2>"$TMP/err"
+for what in "skipped -object iothread" "skipped -device virtio-rng-pci" "skipped -global virtio-blk-pci" "skipped -nographic"; do
+	if grep -q -- "$what" "$TMP/err"; then ok; else bad "--verbose does not say '$what': $(cat "$TMP/err")"; fi
+done
 # What each option makes of the VM: RAM, max RAM, RAM page size, KVM, and per PHB its DDW page
 # size, VFIO groups and host windows.
 vm_shape() {
