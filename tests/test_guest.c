@@ -396,6 +396,47 @@ static void test_translate_and_notify(void **state)
 }
 
 /*
+ * Without a read callback, H_PUT_TCE_INDIRECT reads its list through the
+ * memslots: here guest RAM is a buffer of this process.
+ */
+static void test_indirect_reads_through_memslots(void **state)
+{
+	static uint64_t ram[3 * 512] __attribute__((aligned(4096))); /* 12 KiB of "guest RAM" */
+	struct tce_guest_config cfg = {.profile = TCE_HCALL_QEMU};
+	struct tce_account *account;
+	struct tce_guest *g;
+	uint64_t tce, k;
+
+	(void)state;
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	cfg.account = account;
+	assert_int_equal(tce_guest_create(&cfg, &g), 0);
+	assert_int_equal(tce_guest_add_memslot(g, 0x10000, 8192, (uintptr_t)ram), 0);
+	assert_int_equal(tce_guest_create_table(g, LIOBN, 12, 0, 64), 0);
+	/* The list at gpa 0x11000 (the slot's second page): three TCEs, big-endian. */
+	for (k = 0; k < 3; k++) {
+		uint64_t v = 0x10000 + k * 4096 + R;
+		uint8_t *p = (uint8_t *)&ram[512 + k];
+		unsigned b;
+
+		for (b = 0; b < 8; b++)
+			p[b] = (uint8_t)(v >> (56 - 8 * b));
+	}
+	assert_int_equal(tce_h_put_tce_indirect(g, LIOBN, 5 * 4096, 0x11000, 3), TCE_H_SUCCESS);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(tce_h_get_tce(g, LIOBN, (5 + k) * 4096, &tce), TCE_H_SUCCESS);
+		assert_int_equal(tce, 0x10000 + k * 4096 + R);
+	}
+	/* A list outside every memslot cannot be read: refused, nothing written. */
+	assert_int_equal(tce_h_put_tce_indirect(g, LIOBN, 9 * 4096, 0x20000, 3), TCE_H_PARAMETER);
+	assert_int_equal(tce_h_get_tce(g, LIOBN, 9 * 4096, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0);
+	tce_guest_destroy(g);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+}
+
+/*
  * A hostile guest clears a window of 2^37 entries with one H_STUFF_TCE: the
  * work follows the storage that exists (none, or one page), not the entries.
  * Never-written entries that stay zero produce no notifier events.
@@ -456,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_create_table_rules),
 		cmocka_unit_test(test_translate_and_notify),
 		cmocka_unit_test(test_huge_window_clear_is_bounded),
+		cmocka_unit_test(test_indirect_reads_through_memslots),
 		cmocka_unit_test(test_profiles_named_in_one_place),
 	};
 
