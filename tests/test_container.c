@@ -677,6 +677,7 @@ static void test_v1_map_page_size_rules(void **state)
 			assert_int_equal(tce_window_create(&bad, &w), -EINVAL);
 		}
 		assert_int_equal(tce_window_create(&cfg, &w), 0);
+		assert_false(tce_window_is_v2(w));
 		{
 			/* A list that runs past the window's end: -EINVAL, nothing mapped. */
 			const struct tce_window_page two[2] = {{RAM_UA, TCE_PERM_READ},

@@ -67,6 +67,7 @@ static struct tce_replay *replay_of(const char *const *lines, size_t n, int expe
 
 static void test_session_matches(void **state)
 {
+	tce_replay_destroy(NULL); /* nothing to destroy: nothing happens */
 	struct tce_replay *r = replay_of(session, sizeof(session) / sizeof(session[0]), 0);
 	struct tce_replay_stats s;
 	struct tce_phb_window w;

@@ -123,6 +123,7 @@ static void test_window_counts_refused(void **state)
 	assert_int_equal(tce_window_update_one(f.windows, 1, 64 * KiB, 16, 0, 0), 0);
 	assert_int_equal(tce_window_mapped(f.windows[0]), 1);
 	assert_int_equal(tce_window_mapped(f.windows[1]), 2);
+	assert_true(tce_window_is_v2(f.windows[0]));
 	fixture_teardown(&f);
 }
 
