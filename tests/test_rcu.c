@@ -100,6 +100,53 @@ static void test_exiting_reader_leaves_only_itself(void **state)
 	assert_true(atomic_load(&synced));
 }
 
+/*
+ * A thread's last reads can come from a thread-specific destructor that runs
+ * after the registry's own (one of a later key): that reader registers again,
+ * and a grace period waits for it like for any other.
+ */
+static pthread_key_t late_key;
+static atomic_int late_state; /* 1: the destructor is in its section, 2: it may leave */
+
+static void late_reader(void *arg)
+{
+	(void)arg;
+	tce_rcu_read_lock();
+	atomic_store(&late_state, 1);
+	while (atomic_load(&late_state) != 2)
+		sleep_ms(1);
+	tce_rcu_read_unlock();
+}
+
+static void *register_then_exit(void *arg)
+{
+	(void)arg;
+	tce_rcu_read_lock();
+	tce_rcu_read_unlock();
+	assert_int_equal(pthread_setspecific(late_key, &late_state), 0);
+	return NULL;
+}
+
+static void test_reader_in_a_late_destructor(void **state)
+{
+	pthread_t reader, thread;
+
+	(void)state;
+	tce_rcu_read_lock(); /* the registry's key exists before the test's: its destructor runs first */
+	tce_rcu_read_unlock();
+	assert_int_equal(pthread_key_create(&late_key, late_reader), 0);
+	atomic_store(&late_state, 0);
+	assert_int_equal(pthread_create(&reader, NULL, register_then_exit, NULL), 0);
+	while (atomic_load(&late_state) != 1)
+		sleep_ms(1);
+	start_and_expect_wait(&thread);
+	atomic_store(&late_state, 2);
+	assert_int_equal(pthread_join(reader, NULL), 0);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_true(atomic_load(&synced));
+	assert_int_equal(pthread_key_delete(late_key), 0);
+}
+
 struct counted {
 	struct tce_rcu_head head;
 	int *frees;
@@ -137,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_grace_period_waits_for_nested_readers),
 		cmocka_unit_test(test_reclaim_frees_after_the_grace_period),
 		cmocka_unit_test(test_exiting_reader_leaves_only_itself),
+		cmocka_unit_test(test_reader_in_a_late_destructor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
