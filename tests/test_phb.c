@@ -169,6 +169,62 @@ static void test_create_remove_reset(void **state)
 }
 
 /* 2^32 entries and more: created whole (QEMU truncates to 0 and half-creates), or refused whole. */
+/*
+ * Setting the windows whole (what a migration's destination does): a slot
+ * that matches keeps its table and entries, one that differs is made again
+ * empty, a disabled one loses its table; a set the PHB cannot have is
+ * refused by the check and by the set, with nothing changed.
+ */
+static void test_set_windows(void **state)
+{
+	struct tce_phb_window want[TCE_PHB_WINDOWS], have;
+	struct tce_guest_table_info info;
+	uint64_t tce;
+	struct fx f;
+
+	(void)state;
+	fx_setup(&f, TCE_ACCOUNT_UNLIMITED);
+	assert_int_equal(tce_phb_window(f.phb, 0, &want[0]), 0);
+	assert_int_equal(tce_phb_window(f.phb, 1, &want[1]), 0);
+	assert_int_equal(tce_h_put_tce(f.g, 0x80000000, 0x5000, 0x7000 | TCE_PERM_READ), TCE_H_SUCCESS);
+	/* A second window of 64 KiB pages at 2^59, the default one as it is. */
+	want[1].enabled = true;
+	want[1].page_shift = 16;
+	want[1].bus_offset = UINT64_C(1) << 59;
+	want[1].entries = 4096;
+	assert_int_equal(tce_phb_check_windows(f.phb, want), 0);
+	assert_int_equal(tce_phb_set_windows(f.phb, want), 0);
+	assert_int_equal(tce_phb_window(f.phb, 1, &have), 0);
+	assert_true(have.enabled && !have.def_win);
+	assert_int_equal(have.page_shift, 16);
+	assert_int_equal(have.bus_offset, UINT64_C(1) << 59);
+	assert_int_equal(have.entries, 4096);
+	assert_int_equal(tce_guest_table_info(f.g, 0x80000001, &info), 0);
+	assert_int_equal(info.size, 4096);
+	assert_int_equal(tce_h_get_tce(f.g, 0x80000000, 0x5000, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0x7000 | TCE_PERM_READ); /* the matching slot kept its entries */
+	/* A page size outside pgsz, or a window past the bus: refused, nothing changed. */
+	want[1].page_shift = 13;
+	assert_int_equal(tce_phb_check_windows(f.phb, want), -EINVAL);
+	assert_int_equal(tce_phb_set_windows(f.phb, want), -EINVAL);
+	want[1].page_shift = 16;
+	want[1].bus_offset = UINT64_MAX - 65535;
+	assert_int_equal(tce_phb_check_windows(f.phb, want), -EINVAL);
+	assert_int_equal(tce_phb_set_windows(f.phb, want), -EINVAL);
+	assert_int_equal(tce_phb_window(f.phb, 1, &have), 0);
+	assert_int_equal(have.bus_offset, UINT64_C(1) << 59);
+	/* The default window changed (4 KiB pages of another count): made again, empty. */
+	want[1].enabled = false;
+	want[0].entries /= 2;
+	assert_int_equal(tce_phb_set_windows(f.phb, want), 0);
+	assert_int_equal(tce_phb_window(f.phb, 0, &have), 0);
+	assert_int_equal(have.entries, want[0].entries);
+	assert_int_equal(tce_h_get_tce(f.g, 0x80000000, 0x5000, &tce), TCE_H_SUCCESS);
+	assert_int_equal(tce, 0);
+	assert_int_equal(tce_guest_table_info(f.g, 0x80000001, &info), -ENOENT);
+	fx_teardown(&f);
+}
+
 static void test_large_windows(void **state)
 {
 	struct fx f;
@@ -318,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_window_and_query),
 		cmocka_unit_test(test_create_remove_reset),
+		cmocka_unit_test(test_set_windows),
 		cmocka_unit_test(test_large_windows),
 		cmocka_unit_test(test_create_rejects_bad_config),
 		cmocka_unit_test(test_window_at_top_of_bus),
