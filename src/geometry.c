@@ -57,8 +57,6 @@ static int geometry_check_request(const struct tce_geometry_request *req, struct
 		return geometry_reject(geo, "page size: page_shift must be 12..62 (4 KiB..4 EiB)");
 	if (!tce_is_pow2(req->window_size))
 		return geometry_reject(geo, "window size: must be a power of two");
-	if (tce_ilog2(req->window_size) > TCE_WINDOW_SHIFT_MAX)
-		return geometry_reject(geo, "window size: must be at most 2^63 bytes");
 	if (tce_ilog2(req->window_size) < req->page_shift)
 		return geometry_reject(geo, "window size: must be at least one IOMMU page");
 	if (req->levels < 1 || req->levels > TCE_LEVELS_MAX)

@@ -857,6 +857,8 @@ static void test_attach_detach(void **state)
 	desc.platform = 2;
 	assert_int_equal(tce_group_create(&desc, 4, &other_platform), 0);
 	tce_group_desc_powernv_ioda2(&desc);
+	desc.max_windows = TCE_MAX_WINDOWS + 1; /* more windows than a container has */
+	assert_int_equal(tce_group_create(&desc, 5, &noddw), -EINVAL);
 	desc.ddw = false;
 	desc.max_windows = 0;
 	assert_int_equal(tce_group_create(&desc, 5, &noddw), 0);

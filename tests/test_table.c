@@ -393,6 +393,17 @@ static void test_translate(void **state)
 	assert_int_equal(x.hpa, (UINT64_C(0x40) << 24) + 0x1234);
 	assert_int_equal(x.page_mask, 16 * MiB - 1);
 	assert_int_equal(x.perm, TCE_PERM_WRITE);
+	{
+		/* One level: the exchange hands back the entry it replaced. */
+		uint64_t old = 7;
+
+		assert_int_equal(tce_table_xchg(table, start + 16 * MiB, (UINT64_C(0x41) << 24) | TCE_PERM_READ,
+						&old), 0);
+		assert_int_equal(old, (UINT64_C(0x40) << 24) | TCE_PERM_WRITE);
+		assert_int_equal(tce_table_xchg(table, start + 16 * MiB, (UINT64_C(0x40) << 24) | TCE_PERM_WRITE,
+						&old), 0);
+		assert_int_equal(old, (UINT64_C(0x41) << 24) | TCE_PERM_READ);
+	}
 	/* Unmapped page: no permission, no address. */
 	assert_int_equal(tce_table_translate(table, start + 5, &x), 0);
 	assert_int_equal(x.perm, 0);
@@ -431,6 +442,14 @@ static void test_injected_allocation_failures(void **state)
 	sweep_geo = &geo;
 	assert_int_equal(test_fault_sweep(create_op, create_unchanged, &table), 2);
 	assert_int_equal(tce_fault_failures(), failures_before + 2);
+	{
+		/* Each allocation through the hook is counted: a create is the table and its top node. */
+		uint64_t before = tce_fault_allocations();
+		struct tce_table *counted = make_table(&geo, 0);
+
+		assert_int_equal(tce_fault_allocations(), before + 2);
+		tce_table_destroy(counted);
+	}
 	assert_non_null(table);
 	tce_table_destroy(table);
 

@@ -303,6 +303,17 @@ static void test_charging_and_limits(void **state)
 	uint64_t i, ua;
 
 	(void)state;
+	/* Not a kind, or a geometry its profile refused: -EINVAL. */
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	assert_int_equal(tce_userview_create((enum tce_userview_kind)7, &geo, account, &uv), -EINVAL);
+	{
+		struct tce_geometry refused = geometry(12, 64 * GiB, 1); /* a 128 MiB node: linux refuses */
+
+		assert_int_not_equal(refused.create_errno, 0);
+		assert_int_equal(tce_userview_create(TCE_USERVIEW_EXTENTS, &refused, account, &uv), -EINVAL);
+	}
+	assert_null(uv);
+	tce_account_destroy(account);
 	/* Mirror: full_bytes up front, refused whole when the limit is lower. */
 	assert_int_equal(tce_account_create(geo.full_bytes - 1, &account), 0);
 	assert_int_equal(tce_userview_create(TCE_USERVIEW_MIRROR, &geo, account, &uv), -ENOMEM);
