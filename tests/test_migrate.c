@@ -22,6 +22,7 @@
 
 #include "helpers.h"
 
+#include "tce/fault.h"
 #include "tce/migrate.h"
 
 #define NPHB 2
@@ -919,6 +920,40 @@ static void test_pass_order_and_arguments(void **state)
 	vm_free(dest);
 }
 
+/*
+ * Dirty tracking lasts as long as the migration: a table created during it
+ * records its writes (one allocation more), one created after it does not.
+ */
+static int64_t allocations_to_create(struct vm *vm, uint64_t liobn)
+{
+	uint64_t before = tce_fault_allocations();
+
+	assert_int_equal(tce_guest_create_table(vm->g, liobn, 12, 0, 4096), 0);
+	return (int64_t)(tce_fault_allocations() - before);
+}
+
+static void test_tracking_ends_with_the_migration(void **state)
+{
+	struct vm *vm = vm_new(TCE_HCALL_QEMU, true);
+	struct tce_migration *src;
+	int64_t untracked, tracked, after;
+
+	(void)state;
+	/* The same LIOBN each time, created once before so the table map has its room. */
+	allocations_to_create(vm, 0x2000);
+	assert_int_equal(tce_guest_remove_table(vm->g, 0x2000), 0);
+	untracked = allocations_to_create(vm, 0x2000);
+	assert_int_equal(tce_guest_remove_table(vm->g, 0x2000), 0);
+	assert_int_equal(tce_migration_start(vm->g, vm->phb, NPHB, &src), 0);
+	tracked = allocations_to_create(vm, 0x2000);
+	assert_int_equal(tce_guest_remove_table(vm->g, 0x2000), 0);
+	tce_migration_done(src);
+	after = allocations_to_create(vm, 0x2000);
+	assert_int_equal(tracked, untracked + 1);
+	assert_int_equal(after, untracked);
+	vm_free(vm);
+}
+
 /* ---- sizes ---- */
 
 /* A window mapped 1:1 is one run; a pass after changing 1% of it carries about that much. */
@@ -1150,6 +1185,7 @@ int main(void)
 		cmocka_unit_test(test_expected_tables),
 		cmocka_unit_test(test_pass_order_and_arguments),
 		cmocka_unit_test(test_same_count_other_page_size),
+		cmocka_unit_test(test_tracking_ends_with_the_migration),
 		cmocka_unit_test(test_runs_are_small),
 		cmocka_unit_test(test_iterative_with_concurrent_hypercalls),
 		cmocka_unit_test(test_allocation_failures),
