@@ -222,6 +222,28 @@ static void test_set_windows(void **state)
 	assert_int_equal(tce_h_get_tce(f.g, 0x80000000, 0x5000, &tce), TCE_H_SUCCESS);
 	assert_int_equal(tce, 0);
 	assert_int_equal(tce_guest_table_info(f.g, 0x80000001, &info), -ENOENT);
+	/* 16 GiB pages (shift 34) are the largest a window takes, when the PHB offers them. */
+	{
+		struct tce_phb_config cfg;
+		struct tce_phb *big;
+
+		tce_phb_config_default(&cfg, 1);
+		cfg.pgsz |= (UINT64_C(1) << 34) | (UINT64_C(1) << 35);
+		assert_int_equal(tce_phb_create(f.g, &cfg, &big), 0);
+		assert_int_equal(tce_phb_window(big, 0, &want[0]), 0);
+		assert_int_equal(tce_phb_window(big, 1, &want[1]), 0);
+		want[1].enabled = true;
+		want[1].bus_offset = UINT64_C(1) << 59;
+		want[1].entries = 4;
+		want[1].page_shift = 35;
+		assert_int_equal(tce_phb_check_windows(big, want), -EINVAL);
+		want[1].page_shift = 34;
+		assert_int_equal(tce_phb_check_windows(big, want), 0);
+		assert_int_equal(tce_phb_set_windows(big, want), 0);
+		assert_int_equal(tce_phb_window(big, 1, &have), 0);
+		assert_int_equal(have.page_shift, 34);
+		tce_phb_destroy(big);
+	}
 	fx_teardown(&f);
 }
 

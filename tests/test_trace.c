@@ -67,13 +67,13 @@ static struct tce_replay *replay_of(const char *const *lines, size_t n, int expe
 
 static void test_session_matches(void **state)
 {
-	tce_replay_destroy(NULL); /* nothing to destroy: nothing happens */
 	struct tce_replay *r = replay_of(session, sizeof(session) / sizeof(session[0]), 0);
 	struct tce_replay_stats s;
 	struct tce_phb_window w;
 	const struct tce_replay_problem *problems;
 
 	(void)state;
+	tce_replay_destroy(NULL); /* nothing to destroy: nothing happens */
 	tce_replay_stats(r, &s);
 	assert_int_equal(s.lines, 17);
 	assert_int_equal(s.mismatches, 0);
@@ -98,6 +98,33 @@ static void test_session_matches(void **state)
 	assert_null(tce_replay_phb(r, 1));
 	assert_string_equal(tce_trace_event_name(TCE_TRACE_XLATE), "spapr_iommu_xlate");
 	assert_string_equal(tce_trace_event_name(TCE_TRACE_EVENT_COUNT), "unknown");
+	tce_replay_destroy(r);
+}
+
+static int migrate_op(void *ctx)
+{
+	return tce_replay_migrate(ctx, NULL);
+}
+
+/*
+ * A replay's migration with each of its allocations failing in turn: -ENOMEM,
+ * the replay left on its objects (nothing leaks), and the rest of the session
+ * still matches after the migration that succeeds.
+ */
+static void test_migrate_allocation_failures(void **state)
+{
+	const size_t half = 8, n = sizeof(session) / sizeof(session[0]);
+	struct tce_replay *r = replay_of(session, half, 0);
+	struct tce_replay_stats s;
+	size_t i;
+
+	(void)state;
+	assert_true(test_fault_sweep(migrate_op, NULL, r) > 10);
+	for (i = half; i < n; i++)
+		assert_int_equal(tce_replay_line(r, session[i], strlen(session[i]), i + 1), 0);
+	tce_replay_stats(r, &s);
+	assert_int_equal(s.mismatches, 0);
+	assert_int_equal(s.lines, n);
 	tce_replay_destroy(r);
 }
 
@@ -353,6 +380,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session_matches),
+		cmocka_unit_test(test_migrate_allocation_failures),
 		cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_indirect_entries_rebuilt),
 		cmocka_unit_test(test_alterations_are_caught),
