@@ -7,6 +7,7 @@
  * the test fails instead of skipping).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -482,6 +483,24 @@ static void test_process_add_fd_errors(void **state)
 	assert_int_equal(tce_hostmem_process_add_fd(hm, 4097, 4096, fd, 0), -EINVAL);
 	assert_int_equal(tce_hostmem_process_add_fd(hm, 4096, 0, fd, 0), -EINVAL);
 	assert_int_equal(tce_hostmem_process_add_fd(hm, 4096, 4096, fd, 7), -EINVAL);
+	/* A daemon's stdin closed: the library's copy of the fd may be 0, a descriptor like any other. */
+	{
+		struct tce_hostmem *daemon;
+		struct tce_hostmem_pin *pin;
+		int saved = dup(0);
+
+		assert_true(saved >= 0);
+		assert_int_equal(ftruncate(fd, 4096), 0);
+		assert_int_equal(tce_hostmem_process_create(&daemon), 0);
+		assert_int_equal(close(0), 0);
+		assert_int_equal(tce_hostmem_process_add_fd(daemon, 1 * GiB, 4096, fd, 0), 0);
+		assert_int_equal(fcntl(0, F_GETFD), FD_CLOEXEC); /* the library's copy */
+		assert_int_equal(tce_hostmem_pin(daemon, 1 * GiB, 4096, &pin), 0);
+		tce_hostmem_unpin(daemon, pin);
+		tce_hostmem_destroy(daemon);
+		assert_int_equal(dup2(saved, 0), 0);
+		assert_int_equal(close(saved), 0);
+	}
 	tce_hostmem_destroy(hm);
 	close(fd);
 }
