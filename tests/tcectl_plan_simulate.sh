@@ -254,6 +254,9 @@ check_json '{"groups_per_phb": 1, "phbs": [{"groups": 2}]}' 'groups_per_phb: con
 check_json '{"phbs": "two"}' 'phbs: must be a whole number 1..16'
 check_json '{"max_ram": "0"}' 'max_ram: must not be 0'
 check_json '{"ram": -1}' 'ram: must not be negative'
+# A number with an exponent is JSON (not "'e9' is not JSON"); as a size it is refused by its field.
+check_json '{"ram": 2e9}' 'bad.json: ram: must be a size such as 16G'
+check_json '{"ram": 2E9}' 'bad.json: ram: must be a size such as 16G'
 check_json '[{"ram": "1G"}]' '(top level): must be a JSON object'
 check_json '{"ddw_page_sizes": "4K"}' 'ddw_page_sizes: must be a list of page sizes such as \["4K", "64K"\]'
 check_json '{"ddw_page_sizes": []}' 'ddw_page_sizes: must be a list of page sizes'

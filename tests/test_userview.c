@@ -195,6 +195,16 @@ static void test_extents_join_from_the_front(void **state)
 	assert_int_equal(ua, 4 * GiB + 9 * 64 * KiB);
 	assert_int_equal(tce_userview_get(uv, 990, &ua), 0);
 	assert_int_equal(ua, 1 * GiB + 990 * 64 * KiB);
+	/* Appending to the last run does not reach into the slot a cleared run left behind. */
+	assert_int_equal(tce_userview_set_range(uv, 10000, 10, 16 * GiB), 0);
+	assert_int_equal(tce_userview_set_range(uv, 10020, 10, 16 * GiB + 20 * 64 * KiB), 0);
+	assert_int_equal(tce_userview_clear_range(uv, 10020, 10), 0);
+	assert_int_equal(tce_userview_set_range(uv, 10010, 10, 16 * GiB + 10 * 64 * KiB), 0);
+	assert_int_equal(tce_userview_get(uv, 10019, &ua), 0);
+	assert_int_equal(ua, 16 * GiB + 19 * 64 * KiB);
+	assert_int_equal(tce_userview_get(uv, 10025, &ua), 0);
+	assert_int_equal(ua, 0);
+	assert_int_equal(tce_userview_clear_range(uv, 10000, 20), 0);
 	/* And the second run joined from the front too, the first left alone. */
 	assert_int_equal(tce_userview_set_range(uv, 4999, 1, 8 * GiB - 64 * KiB), 0);
 	assert_int_equal(tce_userview_runs(uv), 3);
