@@ -203,6 +203,8 @@ static int migration_new(struct tce_guest *guest, struct tce_phb *const *phbs, u
 {
 	struct tce_migration *m;
 
+	if (migp)
+		*migp = NULL;
 	if (!guest || !migp || nphbs > MAX_PHBS || (nphbs && !phbs))
 		return -EINVAL;
 	m = tce_zalloc(sizeof(*m));

@@ -881,7 +881,9 @@ static void test_pass_order_and_arguments(void **state)
 	size_t l0, l1, l2;
 
 	(void)state;
+	out = (struct tce_migration *)&out; /* a failure leaves NULL behind, not what was there */
 	assert_int_equal(tce_migration_start(NULL, src->phb, NPHB, &out), -EINVAL);
+	assert_null(out);
 	assert_int_equal(tce_migration_start(src->g, NULL, NPHB, &out), -EINVAL);
 	assert_int_equal(tce_migration_start(src->g, src->phb, 257, &out), -EINVAL);
 	assert_int_equal(tce_migration_start(src->g, src->phb, NPHB, &out), 0);
@@ -1127,6 +1129,30 @@ static int sweep_load(void *ctx)
 	return tce_migration_load(s->in, s->stream, s->len);
 }
 
+static int sweep_start(void *ctx)
+{
+	struct sweep *s = ctx;
+	struct tce_migration *m = (struct tce_migration *)&m; /* not NULL: a failure must clear it */
+	int rc = tce_migration_start(s->src->g, s->src->phb, NPHB, &m);
+
+	if (rc == 0)
+		tce_migration_done(m);
+	else
+		assert_null(m);
+	return rc;
+}
+
+static int sweep_accept(void *ctx)
+{
+	struct sweep *s = ctx;
+	struct tce_migration *m = NULL;
+	int rc = tce_migration_accept(s->dest->g, s->dest->phb, NPHB, &m);
+
+	if (rc == 0)
+		tce_migration_done(m);
+	return rc;
+}
+
 /*
  * A save that runs out of memory produces nothing and loses nothing (the next
  * pass still carries every change); a load that does can be run again.
@@ -1140,6 +1166,9 @@ static void test_allocation_failures(void **state)
 	(void)state;
 	s.src = vm_small();
 	s.dest = vm_new(TCE_HCALL_QEMU, true);
+	/* Starting: the migration, then each table's dirty map (vm_small has four tables). */
+	assert_int_equal(test_fault_sweep(sweep_start, NULL, &s), 5);
+	assert_int_equal(test_fault_sweep(sweep_accept, NULL, &s), 1);
 	assert_int_equal(tce_migration_start(s.src->g, s.src->phb, NPHB, &s.out), 0);
 	assert_int_equal(tce_migration_accept(s.dest->g, s.dest->phb, NPHB, &s.in), 0);
 	n = test_fault_sweep(sweep_save, NULL, &s); /* pass 0 */

@@ -69,7 +69,7 @@ struct tce_migration_stats {
  * @guest: the guest; its tables record writes from now on.
  * @phbs: its PHBs (may contain NULL slots), by index.
  * @nphbs: entries of @phbs (at most 256).
- * @migp: receives the migration.
+ * @migp: receives the migration; NULL on failure.
  *
  * Return: 0; -EINVAL for bad arguments; -ENOMEM.
  */
@@ -102,7 +102,7 @@ TCE_EXPORT void tce_migration_free_stream(void *stream);
  *         same hypercall profile as the source.
  * @phbs: its PHBs, created with the source's configuration, by index.
  * @nphbs: entries of @phbs.
- * @migp: receives the migration.
+ * @migp: receives the migration; NULL on failure.
  *
  * Return: 0; -EINVAL for bad arguments; -ENOMEM.
  */
