@@ -225,6 +225,8 @@ bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices><controller type
 	"<controller>: more than 16 PHBs"
 bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source><address type='pci' domain='0' bus='5' slot='1' function='0'/></hostdev></devices></domain>" \
 	"<address>: bus 5 is not a pci-root controller (a PHB)"
+bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source><address type='pci' domain='0' bus='64' slot='1' function='0'/></hostdev></devices></domain>" \
+	"<address>: bus='64' is not a number 0..63"
 on_phb0() { printf "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='%s' slot='0' function='0'/></source><address type='pci' domain='0' bus='0' slot='%s' function='0'/></hostdev>" "$1" "$1"; }
 bad_xml "<domain type='kvm'><memory>1048576</memory>$os<devices>$(on_phb0 1)$(on_phb0 2)$(on_phb0 3)$(on_phb0 4)$(on_phb0 5)</devices></domain>" \
 	"<hostdev>: more than 4 VFIO groups behind PHB 0"

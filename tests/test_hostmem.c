@@ -483,6 +483,41 @@ static void test_process_add_fd_errors(void **state)
 	assert_int_equal(tce_hostmem_process_add_fd(hm, 4097, 4096, fd, 0), -EINVAL);
 	assert_int_equal(tce_hostmem_process_add_fd(hm, 4096, 0, fd, 0), -EINVAL);
 	assert_int_equal(tce_hostmem_process_add_fd(hm, 4096, 4096, fd, 7), -EINVAL);
+	/* Backings added out of address order are each found again: 3 GiB, 1 GiB, 2 GiB. */
+	{
+		static const uint64_t order[3] = {3, 1, 2};
+		struct tce_hostmem *many;
+		struct tce_hostmem_pin *pin;
+		unsigned k;
+
+		assert_int_equal(ftruncate(fd, 3 * 4096), 0);
+		assert_int_equal(tce_hostmem_process_create(&many), 0);
+		for (k = 0; k < 3; k++)
+			assert_int_equal(tce_hostmem_process_add_fd(many, order[k] * GiB, 4096, fd,
+								   (off_t)(order[k] - 1) * 4096), 0);
+		/* Overlapping the one before or the one after: -EEXIST. */
+		assert_int_equal(tce_hostmem_process_add_fd(many, 2 * GiB - 4096, 8192, fd, 0), -EEXIST);
+		assert_int_equal(tce_hostmem_process_add_fd(many, 1 * GiB, 4096, fd, 0), -EEXIST);
+		for (k = 1; k <= 3; k++) {
+			uint64_t hpa;
+			unsigned backing;
+
+			assert_int_equal(tce_hostmem_pin(many, k * GiB, 4096, &pin), 0);
+			assert_int_equal(tce_hostmem_pin_translate(pin, k * GiB, 4096, &hpa, &backing), 0);
+			/* The file page behind it: write through it, read it back with pread. */
+			*(volatile uint32_t *)(uintptr_t)hpa = 0xc0de0000u + k;
+			{
+				uint32_t got = 0;
+
+				assert_int_equal(pread(fd, &got, sizeof(got), (off_t)(k - 1) * 4096),
+						 (ssize_t)sizeof(got));
+				assert_int_equal(got, 0xc0de0000u + k);
+			}
+			tce_hostmem_unpin(many, pin);
+		}
+		assert_int_equal(tce_hostmem_pin(many, 4 * GiB, 4096, &pin), -EFAULT);
+		tce_hostmem_destroy(many);
+	}
 	/* A daemon's stdin closed: the library's copy of the fd may be 0, a descriptor like any other. */
 	{
 		struct tce_hostmem *daemon;

@@ -482,6 +482,12 @@ static uint8_t *with_record(const uint8_t *stream, size_t len, uint32_t type, si
 	return out;
 }
 
+static void wr64(uint8_t *p, uint64_t v)
+{
+	test_put_le32(p, (uint32_t)v);
+	test_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
 static void test_format_rules(void **state)
 {
 	struct vm *src = vm_small(), *dest = vm_new(TCE_HCALL_QEMU, true),
@@ -526,6 +532,15 @@ static void test_format_rules(void **state)
 	assert_int_equal(load_into(dest, edit, len2), -EINVAL);
 	test_free(edit);
 	assert_same_guest(dest, pristine);
+	/* A RUNS record with no runs (just its table's LIOBN): well formed, it changes nothing. */
+	edit = with_record(stream, len, 5, 8, &len2);
+	wr64(edit + len - 8, 0x1000);
+	restamp(edit, len2, 0);
+	assert_int_equal(load_into(dest, edit, len2), 0);
+	assert_same_guest(dest, src);
+	test_free(edit);
+	vm_free(dest);
+	dest = vm_new(TCE_HCALL_QEMU, true);
 	/* An unknown optional record (bit 31): skipped, the rest loads. */
 	edit = with_record(stream, len, 0x80000077u, 12, &len2);
 	assert_int_equal(load_into(dest, edit, len2), 0);
@@ -548,12 +563,6 @@ static size_t find_record(const uint8_t *stream, size_t len, uint32_t type, unsi
 		at += 8 + test_le32(stream + at + 4);
 	}
 	return 0;
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	test_put_le32(p, (uint32_t)v);
-	test_put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
 /*

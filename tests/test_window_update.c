@@ -4,7 +4,9 @@
  * (src/window_update.h) take the windows a guest table is attached to: one
  * or two. Any other count is a caller's bug; both entry points refuse it
  * with -EINVAL before touching a window, and the windows keep their entries
- * and counts. An internal test: it links the static library.
+ * and counts. An unmap that splits an extents run reserves the room first, so
+ * an allocation failure changes nothing. An internal test: it links the
+ * static library.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +19,7 @@
 #include "helpers.h"
 
 #include "tce/account.h"
+#include "tce/fault.h"
 #include "tce/hostmem.h"
 #include "tce/prereg.h"
 #include "tce/window.h"
@@ -127,10 +130,91 @@ static void test_window_counts_refused(void **state)
 	fixture_teardown(&f);
 }
 
+/* An unmap that splits an extents window's run, for test_fault_sweep(). */
+struct unmap_ctx {
+	struct tce_window *window;
+	uint64_t page_hpa[64];
+};
+
+static int unmap_page_15(void *arg)
+{
+	struct unmap_ctx *u = arg;
+	int64_t rc = tce_window_unmap(u->window, 15 * 64 * KiB, 1);
+
+	return rc < 0 ? (int)rc : 0;
+}
+
+/* Pages 0..63 mapped as they were, but for the odd pages 1..13. */
+static void as_before_page_15(void *arg)
+{
+	struct unmap_ctx *u = arg;
+	unsigned i;
+
+	assert_int_equal(tce_window_mapped(u->window), 57);
+	for (i = 0; i < 64; i++) {
+		struct tce_translation x;
+
+		assert_int_equal(tce_window_translate(u->window, i * 64 * KiB, &x), 0);
+		assert_int_equal(x.page_hpa, (i % 2 && i < 15) ? 0 : u->page_hpa[i]);
+	}
+}
+
+/*
+ * Splitting an extents run needs room for one more run: an unmap reserves it
+ * before it clears anything. With the run array full (8 runs in its first 8
+ * slots) and each allocation failing in turn, the unmap fails whole (-ENOMEM,
+ * every page as it was), then succeeds.
+ */
+static void test_unmap_reserves_before_clearing(void **state)
+{
+	struct tce_geometry_request req = {.page_shift = 16, .window_size = 256 * MiB, .levels = 1,
+					   .profile = TCE_PROFILE_LINUX};
+	struct tce_window_config cfg = {.v2 = true, .userview = TCE_USERVIEW_EXTENTS};
+	struct tce_hostmem *hm;
+	struct tce_account *account;
+	struct tce_prereg *prereg;
+	struct unmap_ctx u;
+	struct tce_translation x;
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(tce_hostmem_sim_create(16, &hm), 0);
+	assert_int_equal(tce_hostmem_sim_map(hm, RAM_UA, 16 * MiB, 16, 0), 0);
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
+	assert_int_equal(tce_prereg_create(hm, account, &prereg), 0);
+	assert_int_equal(tce_prereg_register(prereg, RAM_UA, 16 * MiB, NULL), 0);
+	assert_int_equal(tce_geometry_compute(&req, &cfg.geo), 0);
+	cfg.hostmem = hm;
+	cfg.account = account;
+	cfg.prereg = prereg;
+	assert_int_equal(tce_window_create(&cfg, &u.window), 0);
+	assert_int_equal(tce_window_map(u.window, 0, 64, RAM_UA, TCE_PERM_READ), 0);
+	for (i = 0; i < 64; i++) {
+		assert_int_equal(tce_window_translate(u.window, i * 64 * KiB, &x), 0);
+		u.page_hpa[i] = x.page_hpa;
+	}
+	/* Seven holes: eight runs. */
+	for (i = 1; i < 15; i += 2)
+		assert_int_equal(tce_window_unmap(u.window, i * 64 * KiB, 1), 1);
+	as_before_page_15(&u);
+	assert_true(test_fault_sweep(unmap_page_15, as_before_page_15, &u) >= 1);
+	assert_int_equal(tce_window_mapped(u.window), 56);
+	assert_int_equal(tce_window_translate(u.window, 15 * 64 * KiB, &x), 0);
+	assert_int_equal(x.perm, 0);
+	assert_int_equal(tce_window_translate(u.window, 16 * 64 * KiB, &x), 0);
+	assert_int_equal(x.page_hpa, u.page_hpa[16]);
+	tce_window_put(u.window);
+	assert_int_equal(tce_prereg_destroy(prereg), 0);
+	assert_true(tce_account_balanced(account));
+	tce_account_destroy(account);
+	tce_hostmem_destroy(hm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_window_counts_refused),
+		cmocka_unit_test(test_unmap_reserves_before_clearing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
