@@ -91,6 +91,13 @@ expect_text "$out" "levels          1 (auto: the fewest accepted; QEMU starts at
 expect_status 0 size --page-size 4K --window 1G --no-mirror --mirror --json
 expect_field mirror true
 expect_field charged_bytes 4194304
+# The largest page: 2^62 is a page size (a window of one; linux then refuses the tree's 55
+# bus-address bits: exit 1, not a bad argument), 2^63 is not.
+expect_status 1 size --page-size 2^62 --window 2^62 --levels 1 --json
+expect_field page_shift 62
+expect_field window_entries 1
+expect_status 2 size --page-size 2^63 --window 2^63
+expect_text "$err" "\-\-page-size: '2^63' is not a power of two from 4K to 2^62"
 # Bad input: exit 2, the message names the option and the accepted range.
 expect_status 2 size --window 3G
 expect_text "$err" "\-\-window: '3G' is not a power of two"
