@@ -26,7 +26,7 @@
 set -u
 cd "$(dirname "$0")/.."
 count=150
-seed=$(git rev-parse --short HEAD 2>/dev/null || echo 0)
+seed=$(git rev-parse HEAD 2>/dev/null || echo 0)
 budget=0
 build=build-mutate
 timeout=300
