@@ -263,61 +263,49 @@ static void test_libvirt_formula(void **state)
 	assert_int_equal(vm_hpt_bytes(&d), UINT64_C(1) << 46);
 }
 
+/* PHB @p's configuration from @d has these windows and DDW setting. */
+static void expect_phb(const struct vm_desc *d, unsigned p, uint64_t dma_win_addr,
+		       uint64_t dma_win_size, uint64_t dma64_win_addr, bool ddw)
+{
+	struct tce_phb_config cfg;
+
+	vm_phb_config(d, p, &cfg);
+	assert_int_equal(cfg.dma_win_addr, dma_win_addr);
+	assert_int_equal(cfg.dma_win_size, dma_win_size);
+	assert_int_equal(cfg.dma64_win_addr, dma64_win_addr);
+	assert_int_equal(cfg.ddw, ddw);
+}
+
 /* A PHB's properties from the command line reach its configuration; unset ones keep QEMU's defaults. */
 static void test_phb_config(void **state)
 {
-	struct tce_phb_config dflt, cfg;
+	static const char cmdline[] =
+		"qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,"
+		"dma_win_addr=0x10000000,dma_win_size=0x80000000,dma64_win_addr=0x400000000000000 "
+		"-global spapr-pci-host-bridge.ddw=off";
+	struct tce_phb_config dflt[2];
 	struct vm_desc d;
+	char err[256];
 
 	(void)state;
+	tce_phb_config_default(&dflt[0], 0);
+	tce_phb_config_default(&dflt[1], 1);
 	vm_desc_default(&d);
 	d.nphbs = 2;
-	tce_phb_config_default(&dflt, 1);
-	vm_phb_config(&d, 1, &cfg);
-	assert_int_equal(cfg.dma_win_addr, dflt.dma_win_addr);
-	assert_int_equal(cfg.dma_win_size, dflt.dma_win_size);
-	assert_int_equal(cfg.dma64_win_addr, dflt.dma64_win_addr);
-	assert_true(cfg.ddw);
-	d.phb[1].dma_win_addr = 0; /* 0 is a start like any other */
+	expect_phb(&d, 1, dflt[1].dma_win_addr, dflt[1].dma_win_size, dflt[1].dma64_win_addr, true);
+	d.phb[1].dma_win_addr = 256 * MiB;
 	d.phb[1].dma_win_size = 2 * GiB;
 	d.phb[1].dma64_win_addr = UINT64_C(1) << 58;
 	d.phb[1].ddw_off = true;
-	vm_phb_config(&d, 1, &cfg);
-	assert_int_equal(cfg.dma_win_addr, 0);
-	assert_int_equal(cfg.dma_win_size, 2 * GiB);
-	assert_int_equal(cfg.dma64_win_addr, UINT64_C(1) << 58);
-	assert_false(cfg.ddw);
-	d.phb[1].dma_win_addr = 256 * MiB;
-	vm_phb_config(&d, 1, &cfg);
-	assert_int_equal(cfg.dma_win_addr, 256 * MiB);
+	expect_phb(&d, 1, 256 * MiB, 2 * GiB, UINT64_C(1) << 58, false);
+	d.phb[1].dma_win_addr = 0; /* 0 is a start like any other, not "unset" */
+	expect_phb(&d, 1, 0, 2 * GiB, UINT64_C(1) << 58, false);
+	expect_phb(&d, 0, dflt[0].dma_win_addr, dflt[0].dma_win_size, dflt[0].dma64_win_addr, true);
 	/* The same from a QEMU command line: -device for one PHB, -global for every PHB. */
-	{
-		static const char cmdline[] =
-			"qemu-system-ppc64 -M pseries -device spapr-pci-host-bridge,index=1,"
-			"dma_win_addr=0x10000000,dma_win_size=0x80000000,dma64_win_addr=0x400000000000000 "
-			"-global spapr-pci-host-bridge.ddw=off";
-		char err[256];
-
-		assert_int_equal(vm_from_qemu_cmdline(cmdline, strlen(cmdline), &d, NULL, NULL, err,
-						      sizeof(err)), 0);
-		assert_int_equal(d.nphbs, 2);
-		vm_phb_config(&d, 1, &cfg);
-		assert_int_equal(cfg.dma_win_addr, 256 * MiB);
-		assert_int_equal(cfg.dma_win_size, 2 * GiB);
-		assert_int_equal(cfg.dma64_win_addr, UINT64_C(1) << 58);
-		assert_false(cfg.ddw);
-		vm_phb_config(&d, 0, &cfg);
-		assert_int_equal(cfg.dma_win_size, dflt.dma_win_size);
-		assert_false(cfg.ddw);
-		d.phb[0].ddw_off = false;
-	}
-	/* The other PHB keeps the defaults. */
-	tce_phb_config_default(&dflt, 0);
-	vm_phb_config(&d, 0, &cfg);
-	assert_int_equal(cfg.dma_win_addr, dflt.dma_win_addr);
-	assert_int_equal(cfg.dma_win_size, dflt.dma_win_size);
-	assert_int_equal(cfg.dma64_win_addr, dflt.dma64_win_addr);
-	assert_true(cfg.ddw);
+	assert_int_equal(vm_from_qemu_cmdline(cmdline, strlen(cmdline), &d, NULL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(d.nphbs, 2);
+	expect_phb(&d, 1, 256 * MiB, 2 * GiB, UINT64_C(1) << 58, false);
+	expect_phb(&d, 0, dflt[0].dma_win_addr, dflt[0].dma_win_size, dflt[0].dma64_win_addr, false);
 }
 
 /* A shape libvirt under-counts: much RAM behind many PHBs, no hugepages, 1 GiB guest views. */

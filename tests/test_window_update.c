@@ -28,10 +28,43 @@
 #define RAM_UA (UINT64_C(1) << 40)
 #define NWINDOWS 3
 
-struct fixture {
+/* 16 MiB of registered 64 KiB pages at RAM_UA, with its ledger. */
+struct space {
 	struct tce_hostmem *hm;
 	struct tce_account *account;
 	struct tce_prereg *prereg;
+};
+
+/* Set up @s; returns the configuration of a v2 window of 64 KiB pages over it. */
+static struct tce_window_config space_setup(struct space *s, enum tce_userview_kind userview)
+{
+	struct tce_geometry_request req = {.page_shift = 16, .window_size = 256 * MiB, .levels = 1,
+					   .profile = TCE_PROFILE_LINUX};
+	struct tce_window_config cfg = {.v2 = true, .userview = userview};
+
+	assert_int_equal(tce_hostmem_sim_create(16, &s->hm), 0);
+	assert_int_equal(tce_hostmem_sim_map(s->hm, RAM_UA, 16 * MiB, 16, 0), 0);
+	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &s->account), 0);
+	assert_int_equal(tce_prereg_create(s->hm, s->account, &s->prereg), 0);
+	assert_int_equal(tce_prereg_register(s->prereg, RAM_UA, 16 * MiB, NULL), 0);
+	assert_int_equal(tce_geometry_compute(&req, &cfg.geo), 0);
+	cfg.hostmem = s->hm;
+	cfg.account = s->account;
+	cfg.prereg = s->prereg;
+	return cfg;
+}
+
+/* After the windows are gone: everything charged was given back. */
+static void space_teardown(struct space *s)
+{
+	assert_int_equal(tce_prereg_destroy(s->prereg), 0);
+	assert_true(tce_account_balanced(s->account));
+	tce_account_destroy(s->account);
+	tce_hostmem_destroy(s->hm);
+}
+
+struct fixture {
+	struct space space;
 	struct tce_window *windows[NWINDOWS];
 	uint64_t page_hpa; /* the host page behind RAM_UA */
 };
@@ -39,30 +72,16 @@ struct fixture {
 /* Three v2 windows of 64 KiB pages over 16 MiB of registered memory, each mapping its page 0. */
 static void fixture_setup(struct fixture *f)
 {
-	struct tce_geometry_request req = {.page_shift = 16, .window_size = 256 * MiB, .levels = 1,
-					   .profile = TCE_PROFILE_LINUX};
-	struct tce_window_config cfg = {.v2 = true, .userview = TCE_USERVIEW_MIRROR};
+	struct tce_window_config cfg = space_setup(&f->space, TCE_USERVIEW_MIRROR);
+	struct tce_translation x;
 	unsigned i;
 
-	assert_int_equal(tce_hostmem_sim_create(16, &f->hm), 0);
-	assert_int_equal(tce_hostmem_sim_map(f->hm, RAM_UA, 16 * MiB, 16, 0), 0);
-	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &f->account), 0);
-	assert_int_equal(tce_prereg_create(f->hm, f->account, &f->prereg), 0);
-	assert_int_equal(tce_prereg_register(f->prereg, RAM_UA, 16 * MiB, NULL), 0);
-	assert_int_equal(tce_geometry_compute(&req, &cfg.geo), 0);
-	cfg.hostmem = f->hm;
-	cfg.account = f->account;
-	cfg.prereg = f->prereg;
 	for (i = 0; i < NWINDOWS; i++) {
 		assert_int_equal(tce_window_create(&cfg, &f->windows[i]), 0);
 		assert_int_equal(tce_window_map(f->windows[i], 0, 1, RAM_UA, TCE_PERM_READ), 0);
 	}
-	{
-		struct tce_translation x;
-
-		assert_int_equal(tce_window_translate(f->windows[0], 0, &x), 0);
-		f->page_hpa = x.page_hpa;
-	}
+	assert_int_equal(tce_window_translate(f->windows[0], 0, &x), 0);
+	f->page_hpa = x.page_hpa;
 }
 
 /* Every window still maps exactly its page 0, read-only, to the region's first host page. */
@@ -88,10 +107,7 @@ static void fixture_teardown(struct fixture *f)
 
 	for (i = 0; i < NWINDOWS; i++)
 		tce_window_put(f->windows[i]);
-	assert_int_equal(tce_prereg_destroy(f->prereg), 0);
-	assert_true(tce_account_balanced(f->account));
-	tce_account_destroy(f->account);
-	tce_hostmem_destroy(f->hm);
+	space_teardown(&f->space);
 }
 
 /* 0 or 3 windows: -EINVAL from both entry points, nothing written. */
@@ -167,26 +183,13 @@ static void as_before_page_15(void *arg)
  */
 static void test_unmap_reserves_before_clearing(void **state)
 {
-	struct tce_geometry_request req = {.page_shift = 16, .window_size = 256 * MiB, .levels = 1,
-					   .profile = TCE_PROFILE_LINUX};
-	struct tce_window_config cfg = {.v2 = true, .userview = TCE_USERVIEW_EXTENTS};
-	struct tce_hostmem *hm;
-	struct tce_account *account;
-	struct tce_prereg *prereg;
+	struct space space;
+	struct tce_window_config cfg = space_setup(&space, TCE_USERVIEW_EXTENTS);
 	struct unmap_ctx u;
 	struct tce_translation x;
 	unsigned i;
 
 	(void)state;
-	assert_int_equal(tce_hostmem_sim_create(16, &hm), 0);
-	assert_int_equal(tce_hostmem_sim_map(hm, RAM_UA, 16 * MiB, 16, 0), 0);
-	assert_int_equal(tce_account_create(TCE_ACCOUNT_UNLIMITED, &account), 0);
-	assert_int_equal(tce_prereg_create(hm, account, &prereg), 0);
-	assert_int_equal(tce_prereg_register(prereg, RAM_UA, 16 * MiB, NULL), 0);
-	assert_int_equal(tce_geometry_compute(&req, &cfg.geo), 0);
-	cfg.hostmem = hm;
-	cfg.account = account;
-	cfg.prereg = prereg;
 	assert_int_equal(tce_window_create(&cfg, &u.window), 0);
 	assert_int_equal(tce_window_map(u.window, 0, 64, RAM_UA, TCE_PERM_READ), 0);
 	for (i = 0; i < 64; i++) {
@@ -204,10 +207,7 @@ static void test_unmap_reserves_before_clearing(void **state)
 	assert_int_equal(tce_window_translate(u.window, 16 * 64 * KiB, &x), 0);
 	assert_int_equal(x.page_hpa, u.page_hpa[16]);
 	tce_window_put(u.window);
-	assert_int_equal(tce_prereg_destroy(prereg), 0);
-	assert_true(tce_account_balanced(account));
-	tce_account_destroy(account);
-	tce_hostmem_destroy(hm);
+	space_teardown(&space);
 }
 
 int main(void)
